@@ -1,0 +1,1 @@
+"""Subcommands of ``hil``: one module each, exposing ``register(subparsers)``."""

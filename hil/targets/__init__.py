@@ -1,0 +1,1 @@
+"""Targets: emulator, host and board behind one interface (see base.py)."""

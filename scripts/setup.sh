@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install everything a fresh Debian 12 machine needs: the MSP430 toolchain and emulator through apt
+# (only when missing) and the Python packages into ./.venv. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for pair in clang-14:clang-14 ld.lld-14:lld-14 llvm-objcopy-14:llvm-14 mspdebug:mspdebug; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "[setup] installing with apt: ${need[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}"
+fi
+if [ ! -x .venv/bin/python ]; then
+  echo "[setup] creating .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.tinas-hil-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "[setup] installing Python packages into .venv (torch pinned to the local CPU build 2.13.0)"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q "torch==2.13.0"
+  .venv/bin/pip install -q -e ".[test]"
+  touch "$stamp"
+fi

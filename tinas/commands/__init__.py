@@ -1,0 +1,1 @@
+"""Subcommands of ``tinas``: one module each, exposing ``register(subparsers)``."""
