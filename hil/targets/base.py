@@ -36,8 +36,11 @@ class PowerModel(Protocol):
 
     ``power_on`` is called at every boot and returns how many cycles the device can execute (at the
     platform's active power) before its capacitor falls to Voff, or ``None`` under continuous power.
-    ``power_off`` is called when that budget ran out after ``cycles_run`` cycles; it returns the time in
-    seconds the device stays off while the capacitor recharges to Von, and raises
+    ``power_off`` is called when the device stops after ``cycles_run`` cycles of this power cycle: either
+    the budget ran out (brown-out at Voff) or the firmware shut down proactively after committing a
+    preservation batch (``cycles_run`` below the budget, capacitor still above Voff, as the original
+    runtime's PROACTIVE_SHUTDOWN does). It returns the time in seconds the device stays off while the
+    capacitor recharges to Von, and raises
     ``tinas.errors.TinasError`` if the source can never bring it back. ``finish`` closes the run.
     """
 
