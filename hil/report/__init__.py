@@ -1,0 +1,1 @@
+"""Predicted-versus-measured reports: Markdown with PNG plots beside it."""
