@@ -1,0 +1,29 @@
+"""``python -m tinas.run_nas``: the original TiNAS command line, unchanged."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tinas.errors import TinasError
+from tinas.search.cli_args import add_search_arguments, out_dir_from, platform_from, settings_from_args
+from tinas.search.pipeline import run_pipeline
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tinas.run_nas", description="TiNAS: intermittent-aware NAS")
+    add_search_arguments(p)
+    args = p.parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+        written = run_pipeline(settings, platform_from(settings, args), out_dir_from(settings, args))
+    except TinasError as exc:
+        print(f"run_nas: error: {exc}", file=sys.stderr)
+        return 2
+    for stage, path in written.items():
+        print(f"{stage}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
