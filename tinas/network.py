@@ -134,11 +134,11 @@ def validate_layer(layer: Layer) -> None:
             _need(k.CH == 1 and ifm.CH == ofm.CH, layer, "depthwise needs K.CH=1 and IFM.CH=OFM.CH")
         _need(ifm.H >= ofm.H, layer, f"IFM.H={ifm.H} smaller than OFM.H={ofm.H}")  # type: ignore[operator]
         _need((layer.pad or 0) > 0 or ifm.H >= k.H, layer, "kernel larger than the unpadded input")  # type: ignore[operator]
-        if ifm.W != 1 or ofm.W != 1:
+        if layer.optype < O_CONV1D:
             _need(ifm.H == ifm.W and ofm.H == ofm.W, layer, "2-D convolution needs square IFM and OFM")
             _need(k.H == k.W, layer, "2-D convolution needs a square kernel")
         else:
-            _need(k.W == 1, layer, "1-D convolution needs K.W=1")
+            _need(k.W == 1 and ifm.W == 1 and ofm.W == 1, layer, "1-D convolution needs W=1 and K.W=1")
     elif layer.type == "FC":
         _need(k.CH == ifm.CH and k.H == ifm.H, layer, f"FC kernel {k.dims()} does not match IFM {ifm.dims()}")
         _need(ofm.H == 1 and ofm.W == 1, layer, "FC output must be 1×1")

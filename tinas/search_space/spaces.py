@@ -48,10 +48,10 @@ SPACES: dict[str, DatasetSpace] = {
                          (1, 3, 6, 8), _K, (1, 2, 3, 4), _SKIP, _W9, (48, 52)),
     "KWS": DatasetSpace("KWS", 4, 12, 32, 1, (1, 2, 3), (24, 24, 32, 64, 96, 160, 320), False,
                         (1, 3, 6, 8), _K, (1, 2, 3, 4), _SKIP, _W9, (48, 52)),
-    # embedded defaults: scikit-learn's 8×8 digits upsampled to 16×16 (1 channel), and a real
+    # embedded defaults: scikit-learn's 8×8 digits (1 channel; also upsampled to 12×12), and a real
     # accelerometer set (3 axes) resampled to 64 steps
     "DIGITS": DatasetSpace("DIGITS", 3, 10, 8, 1, (0, 1, 2), (8, 12, 16), False,
-                           _EXP, _K, (1, 2, 3), _SKIP, _W6, (16, 12)),
+                           _EXP, _K, (1, 2, 3), _SKIP, _W6, (12, 8)),
     "MOTION": DatasetSpace("MOTION", 3, 4, 8, 3, (0, 1, 2), (8, 12, 16), True,
                            _EXP, _K, (1, 2, 3), _SKIP, _W6, (64, 32)),
 }

@@ -1,0 +1,1 @@
+"""Q15 quantisation and the bit-exact Python reference of the firmware arithmetic."""
