@@ -34,10 +34,10 @@ def rshift_round(x: np.ndarray | int, s: int) -> np.ndarray:
 def div_round(a: np.ndarray | int, d: int) -> np.ndarray:
     """rt_div_round: integer division rounding half away from zero (C truncating division)."""
     x = np.asarray(a, dtype=np.int64)
+    q = np.sign(x) * (np.abs(x) // d)  # C truncating division
+    r = x - q * d
     h = d // 2
-    pos = (x + h) // d
-    neg = -((-x + h) // d)
-    return np.where(x >= 0, pos, neg)
+    return q + (r >= d - h) - (-r >= d - h)
 
 
 def quantize_input(x: np.ndarray) -> np.ndarray:

@@ -1,0 +1,59 @@
+/*
+ * hal.h - every hardware call the TiNAS-HIL runtime makes.
+ *
+ * The runtime (firmware/runtime/) is portable C99 and calls only these functions. Each port
+ * (firmware/ports/<port>/) implements them once: host (native, NVM in a file), emulator (MSP430 ELF in
+ * mspdebug sim) and fr5994 (the real board). ports/template/hal_template.c lists every hook.
+ *
+ * NVM is the external FRAM holding the model, activations and progress. Addresses are byte offsets
+ * from the start of that memory (32-bit: it is larger than the MCU's 16-bit address space).
+ * What survives a power failure: everything in NVM; nothing in SRAM (the harness wipes it).
+ * Tearing: an n-byte NVM write interrupted by a power failure may have written any prefix of its
+ * bytes (the emulator and host ports can tear a write word by word, or byte by byte on the host).
+ */
+#ifndef TINAS_HAL_H
+#define TINAS_HAL_H
+
+#include <stdint.h>
+
+/* Exit codes of the host port's process, read by hil/drivers/host_process.py. */
+#define HAL_EXIT_DONE 0          /* inference complete, output in NVM */
+#define HAL_EXIT_POWER_FAIL 3    /* an injected power failure stopped the run; restart to resume */
+#define HAL_EXIT_YIELD 4         /* proactive shutdown after a committed batch; restart to resume */
+#define HAL_EXIT_FATAL 5         /* hal_fatal(): the model or state is unusable */
+
+/* Codes for hal_fatal(). */
+#define HAL_FATAL_BAD_MODEL 1    /* header magic/version/CRC wrong */
+#define HAL_FATAL_TOO_LARGE 2    /* a tile does not fit the VM buffers of this build */
+#define HAL_FATAL_BAD_LAYER 3    /* unknown layer kind */
+
+/* Called first at every boot (after a reset or a power failure): clocks, pins, peripherals. */
+void hal_init(void);
+
+/* Copy n bytes from NVM address addr to dst (DMA on the board). Not interruptible halfway in effect:
+ * a failure during a read only loses the read. */
+void hal_nvm_read(uint32_t addr, void *dst, uint16_t n);
+
+/* Copy n bytes from src to NVM address addr. May tear (see above). */
+void hal_nvm_write(uint32_t addr, const void *src, uint16_t n);
+
+/* Sum of a[i]*b[i] for i < n, as a two's-complement int32 (wrapping): the LEA vector MAC. */
+int32_t hal_vmac_q15(const int16_t *a, const int16_t *b, uint16_t n);
+
+/* A free-running cycle counter at the CPU clock (wraps at 2^32). */
+uint32_t hal_cycles_now(void);
+
+/* Write n bytes to the serial port (framed by rt_frame.c). Must not fail; may drop bytes when off. */
+void hal_uart_write(const uint8_t *buf, uint16_t n);
+
+/* Proactive shutdown after a committed preservation batch: the device stops here until the next
+ * power-up (board: sleep and signal the supply; emulator/host: the harness treats it as power-off). */
+void hal_power_yield(void);
+
+/* Inference complete (status 0) or stopped: signal it (GPIO/breakpoint/exit) and never return. */
+void hal_done(uint16_t status);
+
+/* Unrecoverable error: signal the code and never return. */
+void hal_fatal(uint16_t code);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * rt_frame.h - serial framing (contract 8): A5 5A | len | type | seq u16 | payload | crc16 u16.
+ * CRC-16/CCITT-FALSE over len, type, seq and payload. Garbage written while the supply browns out can
+ * never be read as a frame: the host resynchronises on the sync bytes and checks the CRC.
+ */
+#ifndef TINAS_RT_FRAME_H
+#define TINAS_RT_FRAME_H
+
+#include <stdint.h>
+
+#define RT_FRAME_MAX_PAYLOAD 240u
+
+enum rt_frame_type {
+    RT_FRAME_BOOT = 0x01,   /* boot_count u32 */
+    RT_FRAME_LAYER = 0x02,  /* layer u16, status u8 (0 started, 1 finished) */
+    RT_FRAME_RESULT = 0x03, /* output crc32 u32, output length u16 */
+    RT_FRAME_DONE = 0x04,   /* compute, preserve, recover cycles u32 x3, boot_count u32 */
+    RT_FRAME_LOG = 0x05,    /* text */
+    RT_FRAME_ERROR = 0x06   /* code u16 */
+};
+
+uint16_t rt_crc16(uint16_t crc, const uint8_t *p, uint16_t n);
+void rt_frame_send(uint8_t type, const uint8_t *payload, uint8_t len);
+
+#endif

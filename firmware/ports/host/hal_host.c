@@ -1,0 +1,120 @@
+/*
+ * hal_host.c - the HAL on a PC: NVM is a memory-mapped file that survives the process, so a "power
+ * failure" is simply the process exiting; the runner (hil/drivers/host_process.py) restarts it.
+ *
+ * Failure injection: --fail-at-write K stops the process at the K-th NVM write of this run, after
+ * writing only --torn-bytes B bytes of it (default 0), with exit code HAL_EXIT_POWER_FAIL.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hal.h"
+#include "rt_runtime.h"
+
+static uint8_t *nvm;
+static size_t nvm_size;
+static unsigned long writes, fail_at, torn_bytes;
+static int yield_mode;
+
+static void report(void) { fprintf(stderr, "nvm_writes=%lu\n", writes); }
+
+void hal_init(void) {}
+
+static void check_range(uint32_t addr, uint16_t n)
+{
+    if ((size_t)addr + n > nvm_size) {
+        fprintf(stderr, "NVM access out of range: %u+%u > %zu\n", (unsigned)addr, (unsigned)n, nvm_size);
+        report();
+        exit(HAL_EXIT_FATAL);
+    }
+}
+
+void hal_nvm_read(uint32_t addr, void *dst, uint16_t n)
+{
+    check_range(addr, n);
+    memcpy(dst, nvm + addr, n);
+}
+
+void hal_nvm_write(uint32_t addr, const void *src, uint16_t n)
+{
+    check_range(addr, n);
+    writes++;
+    if (fail_at && writes == fail_at) {
+        size_t k = torn_bytes < n ? torn_bytes : n;
+        memcpy(nvm + addr, src, k);
+        msync(nvm, nvm_size, MS_SYNC);
+        report();
+        exit(HAL_EXIT_POWER_FAIL);
+    }
+    memcpy(nvm + addr, src, n);
+}
+
+int32_t hal_vmac_q15(const int16_t *a, const int16_t *b, uint16_t n)
+{
+    uint32_t acc = 0;
+    for (uint16_t i = 0; i < n; i++) acc += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
+    return (int32_t)acc;
+}
+
+uint32_t hal_cycles_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 16000000ull + (uint64_t)ts.tv_nsec * 16ull / 1000ull);
+}
+
+void hal_uart_write(const uint8_t *buf, uint16_t n) { fwrite(buf, 1, n, stdout); }
+
+void hal_power_yield(void)
+{
+    if (!yield_mode) return;
+    fflush(stdout);
+    msync(nvm, nvm_size, MS_SYNC);
+    report();
+    exit(HAL_EXIT_YIELD);
+}
+
+void hal_done(uint16_t status)
+{
+    fflush(stdout);
+    msync(nvm, nvm_size, MS_SYNC);
+    report();
+    exit(status ? HAL_EXIT_FATAL : HAL_EXIT_DONE);
+}
+
+void hal_fatal(uint16_t code)
+{
+    fflush(stdout);
+    fprintf(stderr, "fatal %u\n", (unsigned)code);
+    report();
+    exit(HAL_EXIT_FATAL);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s NVM_FILE [--fail-at-write K] [--torn-bytes B] [--yield]\n", argv[0]);
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--fail-at-write") && i + 1 < argc) fail_at = strtoul(argv[++i], 0, 10);
+        else if (!strcmp(argv[i], "--torn-bytes") && i + 1 < argc) torn_bytes = strtoul(argv[++i], 0, 10);
+        else if (!strcmp(argv[i], "--yield")) yield_mode = 1;
+        else { fprintf(stderr, "unknown argument %s\n", argv[i]); return 2; }
+    }
+    int fd = open(argv[1], O_RDWR);
+    if (fd < 0) { perror(argv[1]); return 2; }
+    struct stat st;
+    fstat(fd, &st);
+    nvm_size = (size_t)st.st_size;
+    nvm = mmap(0, nvm_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (nvm == MAP_FAILED) { perror("mmap"); return 2; }
+    rt_main();
+    return HAL_EXIT_FATAL;
+}

@@ -1,0 +1,1 @@
+"""Drivers: one job each (a process, a port, an instrument), explicit open/close."""
