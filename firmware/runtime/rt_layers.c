@@ -86,55 +86,63 @@ static void conv_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, c
     if (in_words + w_words > RT_VM_WORDS || tm > RT_MAX_TM) hal_fatal(HAL_FATAL_TOO_LARGE);
     int16_t *ib = vm, *wb = vm + in_words;
 
-    /* fetch the IFM tile: one NVM command per pixel (zeros for padding) */
+    /* fetch the IFM tile: one NVM command per pixel (zeros for padding); tile-local offsets fit in
+     * 16 bits (they index the VM buffer), NVM addresses are stepped by addition, not multiplication */
+    const uint32_t row_bytes = (uint32_t)L->in_w * L->in_c * 2u, pix_bytes = (uint32_t)L->in_c * 2u;
+    int16_t *dst = ib;
     for (uint16_t i = 0; i < tri; i++) {
-        int32_t row = (int32_t)r0 * s + i - pad_h;
-        for (uint16_t j = 0; j < tci; j++) {
-            int32_t col = (int32_t)c0 * s + j - pad_w;
-            int16_t *dst = ib + ((uint32_t)i * tci + j) * tn;
-            if (row < 0 || row >= (int32_t)L->in_h || col < 0 || col >= (int32_t)L->in_w) {
+        int16_t row = (int16_t)(r0 * s + i) - (int16_t)pad_h;
+        int16_t col = (int16_t)(c0 * s) - (int16_t)pad_w;
+        uint8_t row_ok = row >= 0 && row < (int16_t)L->in_h;
+        uint32_t a = L->in_off + (row_ok ? (uint32_t)row * row_bytes : 0u) + (uint32_t)n0 * 2u;
+        if (row_ok && col > 0) a += (uint32_t)col * pix_bytes;
+        for (uint16_t j = 0; j < tci; j++, col++, dst += tn) {
+            if (!row_ok || col < 0 || col >= (int16_t)L->in_w) {
                 for (uint16_t k = 0; k < tn; k++) dst[k] = 0;
             } else {
-                uint32_t e = ((uint32_t)row * L->in_w + (uint32_t)col) * L->in_c + n0;
-                hal_nvm_read(L->in_off + e * 2u, dst, (uint16_t)(tn * 2u));
+                hal_nvm_read(a, dst, (uint16_t)(tn * 2u));
+                a += pix_bytes;
             }
         }
     }
     /* fetch the weight tile: HWNC [kh][kw][M][N] (DW: [kh][kw][M]) */
-    for (uint16_t a = 0; a < L->kh; a++)
-        for (uint16_t b = 0; b < L->kw; b++) {
-            uint32_t tap = (uint32_t)a * L->kw + b;
+    {
+        int16_t *wd = wb;
+        for (uint16_t tap = 0; tap < (uint16_t)(L->kh * L->kw); tap++) {
+            uint32_t a = L->w_off + ((uint32_t)tap * L->out_c + m0) * (dw ? 2u : pix_bytes) + (dw ? 0u : (uint32_t)n0 * 2u);
             if (dw) {
-                hal_nvm_read(L->w_off + (tap * L->out_c + m0) * 2u, wb + tap * tm, (uint16_t)(tm * 2u));
+                hal_nvm_read(a, wd, (uint16_t)(tm * 2u));
+                wd += tm;
             } else {
-                for (uint16_t m = 0; m < tm; m++) {
-                    uint32_t e = (tap * L->out_c + m0 + m) * L->in_c + n0;
-                    hal_nvm_read(L->w_off + e * 2u, wb + (tap * tm + m) * tn, (uint16_t)(tn * 2u));
-                }
+                for (uint16_t m = 0; m < tm; m++, wd += tn, a += pix_bytes) hal_nvm_read(a, wd, (uint16_t)(tn * 2u));
             }
         }
+    }
     /* compute output pixels of the tile, one Tm-vector at a time */
-    for (uint16_t r = 0; r < tr; r++)
-        for (uint16_t c = 0; c < tc; c++) {
-            uint32_t pix = ((uint32_t)(r0 + r) * L->out_w + (c0 + c)) * L->out_c + m0;
+    const uint16_t wstep = dw ? 1u : tn, tapw = (uint16_t)(tm * wstep);
+    for (uint16_t r = 0; r < tr; r++) {
+        uint32_t pix = ((uint32_t)(r0 + r) * L->out_w + c0) * L->out_c + m0;
+        for (uint16_t c = 0; c < tc; c++, pix += L->out_c) {
             if (first)
                 hal_nvm_read(L->b_off + (uint32_t)m0 * 4u, stage, (uint16_t)(tm * 4u));
             else
                 hal_nvm_read(psum_addr(H, L, t->n & 1u, pix), stage, (uint16_t)(tm * 4u));
             for (uint16_t a = 0; a < L->kh; a++) {
-                int32_t row = (int32_t)(r0 + r) * s + a - pad_h;
-                if (row < 0 || row >= (int32_t)L->in_h) continue;
-                for (uint16_t b = 0; b < L->kw; b++) {
-                    int32_t col = (int32_t)(c0 + c) * s + b - pad_w;
-                    if (col < 0 || col >= (int32_t)L->in_w) continue;
-                    const int16_t *x = ib + ((uint32_t)(r * s + a) * tci + (uint32_t)(c * s + b)) * tn;
-                    uint32_t tap = (uint32_t)a * L->kw + b;
-                    for (uint16_t m = 0; m < tm; m++) {
-                        if (dw) {
-                            stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)hal_vmac_q15(x + m, wb + tap * tm + m, 1));
-                        } else {
-                            stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)hal_vmac_q15(x, wb + (tap * tm + m) * tn, tn));
-                        }
+                int16_t row = (int16_t)((r0 + r) * s + a) - (int16_t)pad_h;
+                if (row < 0 || row >= (int16_t)L->in_h) continue;
+                const int16_t *xrow = ib + (uint16_t)((uint16_t)(r * s + a) * tci) * tn;
+                const int16_t *wtap = wb + (uint16_t)(a * L->kw) * tapw;
+                for (uint16_t b = 0; b < L->kw; b++, wtap += tapw) {
+                    int16_t col = (int16_t)((c0 + c) * s + b) - (int16_t)pad_w;
+                    if (col < 0 || col >= (int16_t)L->in_w) continue;
+                    const int16_t *x = xrow + (uint16_t)(c * s + b) * tn;
+                    const int16_t *w = wtap;
+                    if (dw) {
+                        for (uint16_t m = 0; m < tm; m++)
+                            stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)hal_vmac_q15(x + m, w + m, 1));
+                    } else {
+                        for (uint16_t m = 0; m < tm; m++, w += tn)
+                            stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)hal_vmac_q15(x, w, tn));
                     }
                 }
             }
@@ -145,6 +153,7 @@ static void conv_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, c
                 hal_nvm_write(psum_addr(H, L, (uint16_t)((t->n + 1u) & 1u), pix), stage, (uint16_t)(tm * 4u));
             }
         }
+    }
 }
 
 static void elementwise_tile(const rt_layer *L, const rt_tile *t)
@@ -154,9 +163,9 @@ static void elementwise_tile(const rt_layer *L, const rt_tile *t)
     const uint16_t tm = min16(L->Tm, (uint16_t)(L->out_c - m0));
     if ((uint32_t)tm * 2u > RT_VM_WORDS || tm > RT_MAX_TM) hal_fatal(HAL_FATAL_TOO_LARGE);
     int16_t *a = vm, *b = vm + tm;
-    for (uint16_t r = 0; r < tr; r++)
-        for (uint16_t c = 0; c < tc; c++) {
-            uint32_t e = ((uint32_t)(r0 + r) * L->out_w + (c0 + c)) * L->out_c + m0;
+    for (uint16_t r = 0; r < tr; r++) {
+        uint32_t e = ((uint32_t)(r0 + r) * L->out_w + c0) * L->out_c + m0;
+        for (uint16_t c = 0; c < tc; c++, e += L->out_c) {
             hal_nvm_read(L->in_off + e * 2u, a, (uint16_t)(tm * 2u));
             if (L->kind == RT_ADD) {
                 hal_nvm_read(L->in2_off + e * 2u, b, (uint16_t)(tm * 2u));
@@ -168,6 +177,7 @@ static void elementwise_tile(const rt_layer *L, const rt_tile *t)
             }
             hal_nvm_write(L->out_off + e * 2u, a, (uint16_t)(tm * 2u));
         }
+    }
 }
 
 static void gap_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, const rt_tile *t)
@@ -181,12 +191,13 @@ static void gap_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, co
         for (uint16_t m = 0; m < tm; m++) stage[m] = 0;
     else
         hal_nvm_read(psum_addr(H, L, k & 1u, m0), stage, (uint16_t)(tm * 4u));
-    for (uint16_t r = 0; r < tr; r++)
-        for (uint16_t c = 0; c < tc; c++) {
-            uint32_t e = ((uint32_t)(r0 + r) * L->in_w + (c0 + c)) * L->in_c + m0;
+    for (uint16_t r = 0; r < tr; r++) {
+        uint32_t e = ((uint32_t)(r0 + r) * L->in_w + c0) * L->in_c + m0;
+        for (uint16_t c = 0; c < tc; c++, e += L->in_c) {
             hal_nvm_read(L->in_off + e * 2u, vm, (uint16_t)(tm * 2u));
             for (uint16_t m = 0; m < tm; m++) stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)(int32_t)vm[m]);
         }
+    }
     if ((uint16_t)(k + 1u) == slices) {
         int32_t hw = (int32_t)L->in_h * L->in_w;
         for (uint16_t m = 0; m < tm; m++) stage16[m] = rt_sat16(rt_rshift_round(rt_div_round(stage[m], hw), L->shift));

@@ -1,0 +1,7 @@
+#include "rt_runtime.h"
+
+int main(void)
+{
+    rt_main();
+    return 0;
+}

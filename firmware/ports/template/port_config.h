@@ -1,0 +1,3 @@
+#ifndef TINAS_PORT_CONFIG_H
+#define TINAS_PORT_CONFIG_H
+#endif

@@ -1,0 +1,1 @@
+"""Harvested power: profiles (traces), importers, the event-driven energy model, simple power models."""
