@@ -113,7 +113,9 @@ class EmulatorTarget:
         return clk, mod
 
     # -- the run -------------------------------------------------------------------------------
-    def run(self, power: PowerModel, timeout_s: float = 600.0) -> RunResult:
+    def run(self, power: PowerModel, timeout_s: float = 600.0, proactive: bool | None = None) -> RunResult:
+        """Run one inference. ``proactive`` overrides the artifact's shutdown-after-each-batch flag
+        (off for the continuous-power reference run of an IMO measurement)."""
         if self.state is not TargetState.LOADED or self.artifact is None or self.build is None:
             raise TargetStateError(f"run() needs a loaded artifact; target is {self.state.value}")
         art, clock = self.artifact, float(self.platform.cpu_clock_hz)
@@ -127,6 +129,9 @@ class EmulatorTarget:
                 sim.prog(self.build.elf)
                 fill = bytearray(self.rng.integers(0, 256, NVM_SIZE, dtype=np.uint8).tobytes())
                 fill[: len(art.blob)] = art.blob  # beyond the blob the NVM holds garbage, never zeros
+                if proactive is not None:
+                    flags = struct.unpack_from("<H", fill, 34)[0]
+                    struct.pack_into("<H", fill, 34, (flags | 1) if proactive else (flags & ~1))
                 sim.write(NVM_BASE, bytes(fill))
                 addr = {name: sim.sym(name) for name in HYPERCALLS + ("main",)}
                 var = sim.sym("hal_emu_modelled_cycles")

@@ -1,0 +1,41 @@
+"""The host target: the natively built firmware as a process, NVM in a file (fast correctness runs).
+
+It has no cycle counter or energy model of its own: under a power model it runs to completion with
+proactive shutdowns as restarts, and reports wall time. Failure sweeps use hil.sweep directly.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hil.drivers.host_process import HostDevice, build_host_firmware
+from hil.targets.base import Capability, PowerModel, RunResult, TargetState, TargetStateError
+from tinas.export.artifact import load_artifact
+
+
+class HostTarget:
+    kind = "host"
+    capabilities = frozenset({Capability.NVM_PERSIST, Capability.FAILURE_INJECTION})
+
+    def __init__(self, **_: object) -> None:
+        self.state = TargetState.OFF
+        self.device: HostDevice | None = None
+        self._dir = Path(tempfile.mkdtemp(prefix="tinas-host-"))
+
+    def load(self, artifact_dir: str | Path) -> None:
+        self.device = HostDevice(build_host_firmware(), load_artifact(artifact_dir), self._dir / "nvm.bin")
+        self.state = TargetState.LOADED
+
+    def run(self, power: PowerModel, timeout_s: float = 600.0, proactive: bool | None = None) -> RunResult:
+        if self.device is None:
+            raise TargetStateError(f"run() needs a loaded artifact; target is {self.state.value}")
+        s = self.device.run(yield_mode=bool(proactive if proactive is not None else self.device.artifact.record.proactive_shutdown))
+        power.finish(0)
+        return RunResult(completed=True, output_correct=s.correct, output=s.output.tobytes(), power_cycles=s.restarts + 1,
+                         cpu_cycles=0, modelled_cycles=0, compute_cycles=s.ctrl["compute_cycles"],
+                         preserve_cycles=s.ctrl["preserve_cycles"], recover_cycles=s.ctrl["recover_cycles"],
+                         active_time_s=s.wall_s, off_time_s=0.0, wall_time_s=s.wall_s)
+
+    def close(self) -> None:
+        self.state = TargetState.OFF
