@@ -25,6 +25,7 @@ def _per_dataset(sup_epochs: int, batch: int, lr: float, val_batch: int, ft_epoc
         "TRAIN_SUPERNET_EPOCHS": sup_epochs, "TRAIN_SUBNET_BATCHSIZE": batch, "TRAIN_OPT_LR": lr,
         "VAL_BATCHSIZE": val_batch, "FINETUNE_SUBNET_EPOCHS": ft_epochs, "FINETUNE_SUBNET_BATCHSIZE": ft_batch,
         "FINETUNE_OPT_LR": ft_lr, "TRAIN_MAX_STEPS_PER_EPOCH": 0, "TRAIN_LIMIT_SAMPLES": 0,
+        "TRAIN_OPTIMIZER": "adam", "ACC_ADAPT_STEPS": 30,
     }
 
 
@@ -72,7 +73,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "HAR": _per_dataset(200, 64, 0.05, 64, 15, 64, 0.025),
         "MSWC": _per_dataset(1000, 100, 0.01, 400, 25, 100, 0.01),
         "KWS": _per_dataset(200, 100, 0.01, 400, 15, 100, 0.01),
-        "DIGITS": _per_dataset(12, 64, 0.05, 256, 4, 64, 0.02),
+        "DIGITS": _per_dataset(12, 64, 0.01, 256, 4, 64, 0.003),
         "MOTION": _per_dataset(30, 16, 0.05, 64, 8, 16, 0.02),
     },
     "DUMPER_SETTINGS": {"DUMP_DIR": ""},
