@@ -58,6 +58,8 @@ class MeasurementRow:
     predicted_power_cycles: int
     cost_model_version: str
     platform_hash: str
+    artifact_dir: str = ""
+    predicted_components: str = "{}"  # JSON: {"int": {rb, fd, fl, cp, bd, bl}, "cont": {fd, cp, bd}} in seconds
     format: str = FORMAT
     version: int = VERSION
 

@@ -8,6 +8,7 @@ it: 100·(active time intermittent − latency continuous) / active time intermi
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -85,7 +86,9 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
             predicted_active_time_s=pred_int.active_time_s if mode == "intermittent" else pred_cont.latency_continuous_s,
             predicted_continuous_s=pred_cont.latency_continuous_s, predicted_imo_percent=pred_int.imo_percent,
             predicted_power_cycles=pred_int.power_cycles, cost_model_version=COST_MODEL_VERSION,
-            platform_hash=platform.sha256[:16],
+            platform_hash=platform.sha256[:16], artifact_dir=str(spec.artifact_dir),
+            predicted_components=json.dumps({"int": pred_int.totals("INT") if pred_int.feasible else {},
+                                             "cont": pred_cont.totals("CONT") if pred_cont.feasible else {}}),
         ))
     timeline = {"events": [(e.time_s, e.kind, e.layer) for e in r_int.timeline], "voltage": model.history}
     return rows, timeline

@@ -1,0 +1,131 @@
+"""Fit the cost model to measurements and write a calibrated platform profile.
+
+Two fits, both linear in the cost model's own terms:
+1. continuous latency ≈ θ_cp·compute + θ_fd·fetch + θ_bd·backup (the CONT components of each network
+   under its own design); θ scales the vector-MAC and scalar-op cycles, the DMA read cycles and the DMA
+   write cycles of the profile;
+2. the intermittency overhead per power cycle, (active time intermittent − latency continuous) / power
+   cycles, becomes the profile's reboot time — the term that dominates IMO.
+Networks are split into fit and hold-out sets; the report judges the hold-out set.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from hil.calibration.linear_fit import CalibrationError, ScaleFit, fit_scales
+from hil.calibration.metrics import ErrorSummary, summarise
+from tinas.cost import evaluate_design
+from tinas.export.artifact import load_artifact
+from tinas.platform import Platform, Provenance
+
+CP_KEYS = ("vmac_cycles_per_call", "vmac_cycles_per_element", "op_add_cycles", "op_mul_cycles", "op_div_cycles",
+           "op_mod_cycles", "op_max_cycles")
+FD_KEYS = ("dma_read_cycles_per_command", "dma_read_cycles_per_element")
+BD_KEYS = ("dma_write_cycles_per_command", "dma_write_cycles_per_element")
+
+
+@dataclass
+class CalibrationResult:
+    platform: Platform
+    cont_fit: ScaleFit
+    reboot_time_s: float
+    table: pd.DataFrame  # per intermittent row: measured, before, after, split
+    summaries: dict[str, tuple[ErrorSummary, ErrorSummary]]  # quantity -> (before, after) on hold-out
+
+
+def check_consistent(df: pd.DataFrame) -> None:
+    for col, what in (("cost_model_version", "cost-model versions"), ("firmware_hash", "firmware builds"),
+                      ("target_kind", "target kinds")):
+        vals = sorted(df[col].astype(str).unique())
+        if len(vals) > 1:
+            raise CalibrationError(f"measurements mix {len(vals)} {what} ({', '.join(vals)}); calibrate each "
+                                   f"separately (filter the files) so their constants are not averaged")
+
+
+def _components(row: pd.Series, which: str) -> dict[str, float]:
+    return json.loads(row["predicted_components"]).get(which, {})
+
+
+def _predict(df: pd.DataFrame, platform: Platform) -> pd.DataFrame:
+    """Cost-model predictions for each intermittent row's artifact under ``platform``."""
+    out = []
+    cache: dict[tuple[str, float], tuple[float, float, float]] = {}
+    for _, r in df.iterrows():
+        key = (r["artifact_dir"], float(r["ccap_f"]))
+        if key not in cache:
+            rec = load_artifact(r["artifact_dir"]).record
+            p = platform.with_capacitor(float(r["ccap_f"]))
+            ci = evaluate_design(rec.network, list(rec.designs), p, power="INT")
+            cc = evaluate_design(rec.network, list(rec.designs), p, power="CONT")
+            cache[key] = (cc.latency_continuous_s, ci.imo_percent if ci.feasible else np.nan,
+                          ci.active_time_s if ci.feasible else np.nan)
+        out.append(cache[key])
+    return pd.DataFrame(out, columns=["cont_s", "imo", "act_s"], index=df.index)
+
+
+def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, seed: int = 0,
+              run_ids: str = "") -> CalibrationResult:
+    check_consistent(df)
+    if not df["output_correct"].all():
+        raise CalibrationError("some runs produced a wrong output; fix the firmware before calibrating on them")
+    ints = df[df["power_mode"] == "intermittent"].copy()
+    conts = df[df["power_mode"] == "continuous"].copy()
+    arts = sorted(ints["artifact_hash"].unique())
+    if len(arts) < 5:
+        raise CalibrationError(f"{len(arts)} networks measured; calibration needs at least 5 (4 to fit 3 scale "
+                               f"factors plus 1 to hold out) — no profile written")
+    rng = np.random.default_rng(seed)
+    n_hold = max(1, int(round(holdout_fraction * len(arts))))
+    hold = set(rng.choice(arts, n_hold, replace=False))
+    ints["split"] = np.where(ints["artifact_hash"].isin(hold), "holdout", "fit")
+    cont_by_art = conts.groupby("artifact_hash")["active_time_s"].mean()
+    fit_arts = [a for a in arts if a not in hold]
+    X, y = [], []
+    for a in fit_arts:
+        row = conts[conts["artifact_hash"] == a].iloc[0]
+        c = _components(row, "cont")
+        X.append([c.get("cp", 0.0), c.get("fd", 0.0), c.get("bd", 0.0)])
+        y.append(cont_by_art[a])
+    cont_fit = fit_scales(np.array(X), np.array(y), ("cp", "fd", "bd"), what="continuous latency")
+    fit_rows = ints[ints["split"] == "fit"]
+    overhead = fit_rows["active_time_s"].to_numpy() - fit_rows["artifact_hash"].map(cont_by_art).to_numpy()
+    cycles = fit_rows["power_cycles"].to_numpy(float)
+    if np.sum(cycles**2) == 0:
+        raise CalibrationError("no power cycles in the fit set: cannot fit the reboot time")
+    reboot = float(max(np.sum(overhead * cycles) / np.sum(cycles**2), 0.0))
+    c = dict(base.constants)
+    th = cont_fit.as_dict()
+    updates = {k: c[k] * th["cp"] for k in CP_KEYS}
+    updates |= {k: c[k] * th["fd"] for k in FD_KEYS}
+    updates |= {k: c[k] * th["bd"] for k in BD_KEYS}
+    updates["reboot_time_s"] = reboot
+    prov = Provenance(source=f"hil calibrate, runs {run_ids or 'n/a'} ({len(fit_arts)} networks fitted, "
+                             f"{len(hold)} held out; target {ints['target_kind'].iloc[0]})",
+                      date=datetime.now(timezone.utc).date().isoformat(),
+                      board=str(ints["target_id"].iloc[0]))
+    new = base.with_constants(updates, prov, name=f"{base.name}-calibrated")
+    before, after = _predict(ints, base), _predict(ints, new)
+    table = pd.DataFrame({
+        "artifact": ints["artifact_name"], "profile": ints["profile"], "split": ints["split"],
+        "power_cycles": ints["power_cycles"],
+        "measured_continuous_s": ints["artifact_hash"].map(cont_by_art), "before_continuous_s": before["cont_s"],
+        "after_continuous_s": after["cont_s"],
+        "measured_imo": ints["imo_percent"], "before_imo": before["imo"], "after_imo": after["imo"],
+        "measured_active_s": ints["active_time_s"],
+        "before_active_s": before["cont_s"] + base.reboot_time_s * ints["power_cycles"],
+        "after_active_s": after["cont_s"] + reboot * ints["power_cycles"],
+    })
+    hold_t = table[table["split"] == "holdout"]
+    summaries = {}
+    for q in ("continuous_s", "active_s", "imo"):
+        ok = hold_t[[f"measured_{q}", f"before_{q}", f"after_{q}"]].dropna()
+        ok = ok[ok[f"measured_{q}"] != 0]
+        summaries[q] = (summarise(ok[f"before_{q}"].to_numpy(), ok[f"measured_{q}"].to_numpy()),
+                        summarise(ok[f"after_{q}"].to_numpy(), ok[f"measured_{q}"].to_numpy()))
+    return CalibrationResult(new, cont_fit, reboot, table, summaries)

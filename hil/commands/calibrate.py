@@ -1,0 +1,32 @@
+"""``hil calibrate MEASUREMENTS... --out NEW.toml``: fit the cost model, write a calibrated profile."""
+
+from __future__ import annotations
+
+import argparse
+
+from hil.calibration.calibrate import calibrate
+from hil.measurements import read_tables
+from hil.report.calibration_report import write_report
+from tinas.platform import load_platform
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate", help="fit the cost model to measurements and write a new platform profile")
+    p.add_argument("measurements", nargs="+")
+    p.add_argument("--platform", default=None, help="base profile (default: packaged)")
+    p.add_argument("--out", required=True, help="calibrated profile (.toml)")
+    p.add_argument("--report", default=None, help="also write the report into this folder")
+    p.add_argument("--holdout", type=float, default=0.3)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    df = read_tables(args.measurements)
+    res = calibrate(df, load_platform(args.platform), args.holdout, run_ids=",".join(df["run_id"].astype(str).head(3)))
+    res.platform.to_toml(args.out)
+    print(f"calibrated profile: {args.out} (reboot time {res.reboot_time_s * 1e3:.3f} ms, scales {res.cont_fit.as_dict()})")
+    for q, (b, a) in res.summaries.items():
+        print(f"  hold-out {q}: MAPE {b.mape_percent:.2f} % -> {a.mape_percent:.2f} %")
+    if args.report:
+        print(f"report: {write_report(res, args.report)}")
+    return 0

@@ -1,0 +1,40 @@
+"""``hil run``: run artifacts under power profiles and capacitors on a target; write measurement rows."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from hil.measurements import to_frame, write_table
+from hil.report.timeline import plot_timeline
+from hil.runner import RunSpec, run_matrix
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run model artifacts on a target under power profiles")
+    p.add_argument("--target", default="emulator", choices=("emulator", "host", "board"))
+    p.add_argument("--artifact", nargs="+", required=True, help="artifact folder(s) from 'tinas export'")
+    p.add_argument("--profile", nargs="+", default=["thevenin_tinas"], help="shipped profile name(s) or CSV file(s)")
+    p.add_argument("--ccap", nargs="+", type=float, default=[None], help="capacitor(s) in farads")
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=900.0, help="wall-clock limit per inference, seconds")
+    p.add_argument("--platform", default=None)
+    p.add_argument("--out", required=True, help="measurement table (.csv or .parquet)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    specs = [RunSpec(args.target, a, prof, c, platform_path=args.platform, seed=r, timeout_s=args.timeout)
+             for a in args.artifact for prof in args.profile for c in args.ccap for r in range(args.repeat)]
+    rows, timelines = run_matrix(specs, workers=args.workers)
+    out = write_table(rows, args.out)
+    df = to_frame(rows)
+    cols = ["artifact_name", "profile", "ccap_f", "power_mode", "output_correct", "power_cycles", "latency_s",
+            "predicted_latency_s", "active_time_s", "predicted_active_time_s", "imo_percent", "predicted_imo_percent"]
+    print(df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    png = plot_timeline(timelines[0], out.with_suffix(".timeline.png"))
+    print(f"\nmeasurements: {out}\ntimeline of the first run: {png}")
+    print("cycles: executed by the target's CPU (cpu_cycles) and modelled for peripherals it lacks (modelled_cycles)")
+    _ = json
+    return 0 if df["output_correct"].all() else 1
