@@ -1,9 +1,9 @@
 """Fit the cost model to measurements and write a calibrated platform profile.
 
 Two fits, both linear in the cost model's own terms:
-1. continuous latency ≈ θ_cp·compute + θ_fd·fetch + θ_bd·backup (the CONT components of each network
-   under its own design); θ scales the vector-MAC and scalar-op cycles, the DMA read cycles and the DMA
-   write cycles of the profile;
+1. continuous latency ≈ θ_cp·compute + θ_nvm·(fetch + backup) (the CONT components of each network
+   under its own design); θ_cp scales the vector-MAC and scalar-op cycles, θ_nvm the DMA read and write
+   cycles of the profile (one factor for both directions: they move together and two would be collinear);
 2. the intermittency overhead per power cycle, (active time intermittent − latency continuous) / power
    cycles, becomes the profile's reboot time — the term that dominates IMO.
 Networks are split into fit and hold-out sets; the report judges the hold-out set.
@@ -77,8 +77,8 @@ def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, s
     ints = df[df["power_mode"] == "intermittent"].copy()
     conts = df[df["power_mode"] == "continuous"].copy()
     arts = sorted(ints["artifact_hash"].unique())
-    if len(arts) < 5:
-        raise CalibrationError(f"{len(arts)} networks measured; calibration needs at least 5 (4 to fit 3 scale "
+    if len(arts) < 4:
+        raise CalibrationError(f"{len(arts)} networks measured; calibration needs at least 4 (3 to fit 2 scale "
                                f"factors plus 1 to hold out) — no profile written")
     rng = np.random.default_rng(seed)
     n_hold = max(1, int(round(holdout_fraction * len(arts))))
@@ -90,9 +90,9 @@ def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, s
     for a in fit_arts:
         row = conts[conts["artifact_hash"] == a].iloc[0]
         c = _components(row, "cont")
-        X.append([c.get("cp", 0.0), c.get("fd", 0.0), c.get("bd", 0.0)])
+        X.append([c.get("cp", 0.0), c.get("fd", 0.0) + c.get("bd", 0.0)])
         y.append(cont_by_art[a])
-    cont_fit = fit_scales(np.array(X), np.array(y), ("cp", "fd", "bd"), what="continuous latency")
+    cont_fit = fit_scales(np.array(X), np.array(y), ("cp", "nvm"), what="continuous latency")
     fit_rows = ints[ints["split"] == "fit"]
     overhead = fit_rows["active_time_s"].to_numpy() - fit_rows["artifact_hash"].map(cont_by_art).to_numpy()
     cycles = fit_rows["power_cycles"].to_numpy(float)
@@ -102,8 +102,7 @@ def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, s
     c = dict(base.constants)
     th = cont_fit.as_dict()
     updates = {k: c[k] * th["cp"] for k in CP_KEYS}
-    updates |= {k: c[k] * th["fd"] for k in FD_KEYS}
-    updates |= {k: c[k] * th["bd"] for k in BD_KEYS}
+    updates |= {k: c[k] * th["nvm"] for k in FD_KEYS + BD_KEYS}
     updates["reboot_time_s"] = reboot
     prov = Provenance(source=f"hil calibrate, runs {run_ids or 'n/a'} ({len(fit_arts)} networks fitted, "
                              f"{len(hold)} held out; target {ints['target_kind'].iloc[0]})",
@@ -116,11 +115,15 @@ def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, s
         "power_cycles": ints["power_cycles"],
         "measured_continuous_s": ints["artifact_hash"].map(cont_by_art), "before_continuous_s": before["cont_s"],
         "after_continuous_s": after["cont_s"],
-        "measured_imo": ints["imo_percent"], "before_imo": before["imo"], "after_imo": after["imo"],
         "measured_active_s": ints["active_time_s"],
         "before_active_s": before["cont_s"] + base.reboot_time_s * ints["power_cycles"],
         "after_active_s": after["cont_s"] + reboot * ints["power_cycles"],
     })
+    # IMO as the cost model defines it, for the number of power cycles the run actually had
+    for tag in ("before", "after"):
+        table[f"{tag}_imo"] = 100.0 * (table[f"{tag}_active_s"] - table[f"{tag}_continuous_s"]) / table[f"{tag}_active_s"]
+    table["measured_imo"] = ints["imo_percent"]
+    table["cost_model_imo_before"] = before["imo"]
     hold_t = table[table["split"] == "holdout"]
     summaries = {}
     for q in ("continuous_s", "active_s", "imo"):

@@ -38,9 +38,13 @@ def write_report(result: CalibrationResult, out_dir: str | Path, title: str = "C
         "## Errors on held-out networks (before → after calibration)", "",
         table(rows),
         "## Fitted constants", "",
-        f"* continuous-latency scale factors: compute ×{fit.theta[0]:.4g}, NVM fetch ×{fit.theta[1]:.4g}, "
-        f"NVM write-back ×{fit.theta[2]:.4g} (fit RMS relative error {fit.rel_rmse:.2%}, condition {fit.condition_number:.3g})",
+        f"* continuous-latency scale factors: compute ×{fit.theta[0]:.4g}, NVM transfers ×{fit.theta[1]:.4g} "
+        f"(fit RMS relative error {fit.rel_rmse:.2%}, condition number {fit.condition_number:.3g})",
         f"* reboot and recovery time per power cycle: {result.reboot_time_s * 1e3:.3f} ms",
+        "",
+        "IMO before/after is computed from the predicted active and continuous times for the number of power",
+        "cycles each run actually had; the cost model's own IMO assumes one tile per power cycle of the",
+        "original firmware (column `cost_model_imo_before` of prediction_table.csv).",
         "",
         "## By power profile (active time, all runs)", "",
         table(summary_by(t, "profile", "active_s")),

@@ -27,8 +27,8 @@ def table(rows: Sequence[Mapping[str, object]], floatfmt: str = "{:.3g}") -> str
 
 def before_after_rows(label: str, before: ErrorSummary, after: ErrorSummary) -> list[dict[str, object]]:
     return [
-        {"quantity": label, "profile": "before", **before.as_row()},
-        {"quantity": label, "profile": "after", **after.as_row()},
+        {"quantity": label, "calibration": "before", **before.as_row()},
+        {"quantity": label, "calibration": "after", **after.as_row()},
     ]
 
 
