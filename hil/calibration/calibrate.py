@@ -1,9 +1,9 @@
 """Fit the cost model to measurements and write a calibrated platform profile.
 
 Two fits, both linear in the cost model's own terms:
-1. continuous latency ≈ θ_cp·compute + θ_nvm·(fetch + backup) (the CONT components of each network
-   under its own design); θ_cp scales the vector-MAC and scalar-op cycles, θ_nvm the DMA read and write
-   cycles of the profile (one factor for both directions: they move together and two would be collinear);
+1. continuous latency ≈ θ_cp·(time priced by CPU/LEA constants) + θ_nvm·(time priced by DMA constants),
+   both from the cost model for each network's own design; θ_cp scales the vector-MAC and scalar-op
+   cycles, θ_nvm the DMA read and write cycles (one factor for both directions: two would be collinear);
 2. the intermittency overhead per power cycle, (active time intermittent − latency continuous) / power
    cycles, becomes the profile's reboot time — the term that dominates IMO.
 Networks are split into fit and hold-out sets; the report judges the hold-out set.
@@ -11,7 +11,6 @@ Networks are split into fit and hold-out sets; the report judges the hold-out se
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -48,8 +47,15 @@ def check_consistent(df: pd.DataFrame) -> None:
                                    f"separately (filter the files) so their constants are not averaged")
 
 
-def _components(row: pd.Series, which: str) -> dict[str, float]:
-    return json.loads(row["predicted_components"]).get(which, {})
+def split_cpu_nvm(artifact_dir: str, platform: Platform) -> tuple[float, float]:
+    """Continuous latency of a network split into the part priced by CPU/LEA constants and the part
+    priced by DMA constants (the cost model is linear in each), so scale factors map onto constants."""
+    rec = load_artifact(artifact_dir).record
+    total = evaluate_design(rec.network, list(rec.designs), platform, power="CONT").latency_continuous_s
+    no_dma = platform.with_constants({k: 0.0 for k in FD_KEYS + BD_KEYS},
+                                     Provenance("calibration decomposition", "-", "-"))
+    cpu = evaluate_design(rec.network, list(rec.designs), no_dma, power="CONT").latency_continuous_s
+    return cpu, total - cpu
 
 
 def _predict(df: pd.DataFrame, platform: Platform) -> pd.DataFrame:
@@ -89,8 +95,7 @@ def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, s
     X, y = [], []
     for a in fit_arts:
         row = conts[conts["artifact_hash"] == a].iloc[0]
-        c = _components(row, "cont")
-        X.append([c.get("cp", 0.0), c.get("fd", 0.0) + c.get("bd", 0.0)])
+        X.append(split_cpu_nvm(row["artifact_dir"], base.with_capacitor(float(row["ccap_f"]))))
         y.append(cont_by_art[a])
     cont_fit = fit_scales(np.array(X), np.array(y), ("cp", "nvm"), what="continuous latency")
     fit_rows = ints[ints["split"] == "fit"]

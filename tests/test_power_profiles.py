@@ -1,0 +1,48 @@
+"""Power profile files: shipped ones load with provenance; malformed ones are refused by line."""
+
+from __future__ import annotations
+
+import pytest
+
+from hil.power.profile import ProfileError, list_profiles, load_profile
+
+HEADER = "# name: t\n# kind: synthetic\n# source: test\n# licence: CC0\n"
+
+
+def test_shipped_profiles():
+    names = {p.name for p in list_profiles()}
+    assert {"constant_weak", "constant_strong", "thevenin_tinas", "square_wave", "solar_june", "rf_fading"} <= names
+    solar = load_profile("solar_june")
+    assert solar.kind == "recorded" and "TMY3" in solar.meta["source"] and solar.energy_j > 0
+    sq = load_profile("square_wave")
+    assert sq.energy_j == pytest.approx(8e-3 * 2 * 5 - 0.0, rel=0.15)  # 8 mW for half of 19.5 s
+
+
+@pytest.mark.parametrize("body, needle", [
+    ("time_s,power_w\n0,1e-3\n2,1e-3\n1,1e-3\n", "time goes backwards"),
+    ("time_s,power_w\n0,1e-3\n1,nan\n", "NaN"),
+    ("time_s,power_w\n0,-1e-3\n", "negative power"),
+    ("time,power\n0,1\n", "columns must be"),
+    ("time_s,power_w\n0,1e-3\n1,abc\n", "not a number"),
+])
+def test_malformed(tmp_path, body, needle):
+    p = tmp_path / "bad.csv"
+    p.write_text(HEADER + body)
+    with pytest.raises(ProfileError, match=needle):
+        load_profile(p)
+
+
+def test_missing_header_and_file(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("time_s,power_w\n0,1\n")
+    with pytest.raises(ProfileError, match="header misses"):
+        load_profile(p)
+    with pytest.raises(ProfileError, match="not found"):
+        load_profile("no_such_profile")
+
+
+def test_voltage_current_columns(tmp_path):
+    p = tmp_path / "vi.csv"
+    p.write_text(HEADER + "time_s,voltage_v,current_a\n0,3.0,0.001\n1,3.0,0.002\n")
+    prof = load_profile(p)
+    assert list(prof.power_w) == pytest.approx([3e-3, 6e-3])
