@@ -8,6 +8,7 @@ one under the same seed.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -36,7 +37,7 @@ class TrainConfig:
 
 def set_determinism(seed: int) -> None:
     torch.manual_seed(seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("TINAS_TORCH_THREADS", "2")))
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
@@ -67,8 +68,10 @@ def recalibrate_bn(model: SuperNet, data: Dataset, path: Sequence[int], batches:
 
 
 def train(model: SuperNet, data: Dataset, cfg: TrainConfig, checkpoint: Path | None = None,
-          fixed_path: Sequence[int] | None = None, desc: str = "supernet") -> dict[str, float]:
-    """SGD + cosine schedule; a uniform random path per step (or ``fixed_path`` for fine-tuning)."""
+          fixed_path: Sequence[int] | None = None, desc: str = "supernet",
+          stop_after_epochs: int | None = None) -> dict[str, float]:
+    """Cosine schedule; a uniform random path per step (or ``fixed_path`` for fine-tuning).
+    ``stop_after_epochs`` ends this call early, as an interrupt would (the checkpoint lets a rerun go on)."""
     set_determinism(cfg.seed)
     if cfg.optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
@@ -88,7 +91,8 @@ def train(model: SuperNet, data: Dataset, cfg: TrainConfig, checkpoint: Path | N
     if cfg.max_steps_per_epoch:
         steps = min(steps, cfg.max_steps_per_epoch)
     loss_fn = nn.CrossEntropyLoss()
-    for epoch in range(start, cfg.epochs):
+    end = cfg.epochs if stop_after_epochs is None else min(cfg.epochs, start + stop_after_epochs)
+    for epoch in range(start, end):
         rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch generator: resuming repeats nothing
         order = rng.permutation(n)
         model.train()

@@ -1,0 +1,66 @@
+"""Loaders for the real formats, tested on small files written in those formats."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from tinas.datasets import DatasetError, load_dataset
+
+
+def write_cifar(root, n=6, truncate=False):
+    d = root / "cifar-10-batches-py"
+    d.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        blob = pickle.dumps({b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8), b"labels": list(range(n))})
+        (d / name).write_bytes(blob[: len(blob) // 2] if truncate and name == "test_batch" else blob)
+
+
+def test_cifar10(tmp_path):
+    write_cifar(tmp_path)
+    d = load_dataset("CIFAR10", 32, tmp_path)
+    assert d.x_train.shape == (30, 32, 32, 3) and d.x_test.shape == (6, 32, 32, 3)
+    assert d.x_train.min() >= -1 and d.x_train.max() < 1
+    d28 = load_dataset("CIFAR10", 28, tmp_path)
+    assert d28.x_test.shape == (6, 28, 28, 3)
+
+
+def test_cifar10_truncated_and_missing(tmp_path):
+    write_cifar(tmp_path, truncate=True)
+    with pytest.raises(DatasetError, match="test_batch: corrupt or truncated"):
+        load_dataset("CIFAR10", 32, tmp_path)
+    with pytest.raises(DatasetError, match="not found"):
+        load_dataset("CIFAR10", 32, tmp_path / "nope")
+
+
+def write_har(root, n=4, bad_rows=False):
+    base = root / "UCI HAR Dataset"
+    rng = np.random.default_rng(1)
+    for split in ("train", "test"):
+        sig = base / split / "Inertial Signals"
+        sig.mkdir(parents=True)
+        for s in ["body_acc_x", "body_acc_y", "body_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z",
+                  "total_acc_x", "total_acc_y", "total_acc_z"]:
+            rows = n - 1 if (bad_rows and s == "total_acc_z") else n
+            np.savetxt(sig / f"{s}_{split}.txt", rng.normal(size=(rows, 128)), fmt="%.6e")
+        np.savetxt(base / split / f"y_{split}.txt", rng.integers(1, 7, n), fmt="%d")
+
+
+def test_har(tmp_path):
+    write_har(tmp_path)
+    d = load_dataset("HAR", 64, tmp_path)
+    assert d.x_train.shape == (4, 64, 1, 9) and d.y_train.min() >= 0 and d.num_classes == 6
+
+
+def test_har_truncated(tmp_path):
+    write_har(tmp_path, bad_rows=True)
+    with pytest.raises(DatasetError, match="different row counts"):
+        load_dataset("HAR", 64, tmp_path)
+
+
+def test_digits_embedded():
+    d = load_dataset("DIGITS", 12)
+    assert d.x_train.shape[1:] == (12, 12, 1) and len(d.y_test) > 400

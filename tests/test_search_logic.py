@@ -1,0 +1,49 @@
+"""Scores against the reference's numbers, Guideline 1 dropping, Guideline 2 block selection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tinas.search.mutation import block_probabilities, mutate
+from tinas.search.scores import score
+from tinas.search.space_setup import search_lists, value_lists
+from tinas.settings import SettingsError, load_settings
+from tinas.search_space import BlockChoice, SubnetConfig
+
+
+def test_score_formulas_reference_numbers():
+    # cost-model.md §8: TiNAS-M CIFAR10 solution
+    assert score("ACC_IMO_LREQ", 33.02000064849854, 27.41327008781899, 246.05096689807115,
+                 248.48058414935332) == pytest.approx(1.192748417801748, rel=1e-12)
+    # tinas-search.md §8.7: TiNAS CIFAR10 p25: 56.41 / 34.352 * 238.875 / 248.4806 = 1.5786
+    assert score("ACC_IMO_LREQ", 56.41, 34.352, 238.875, 248.4806) == pytest.approx(1.5786, abs=1e-4)
+    assert score("ACC_LREQ", 50, 10, 100, 200) == 25 and score("ACC_IMC", 50, 10, 1, 1) == 5 and score("ACC", 7, 1, 1, 1) == 7
+
+
+def test_guideline1_dropping_matches_the_original_sizes():
+    s = load_settings(["settings/CIFAR10.json", "settings/TiNAS.json"])
+    space, pairs, choices = search_lists(s)
+    assert len(choices) == 32 and pairs == [(0.6, 32), (0.7, 32), (0.8, 32), (0.9, 32), (1.0, 32)]
+    assert BlockChoice.from_list([1, 7, 3, True]) == choices[7]
+    assert value_lists(s)["layers"] == [2, 3] and value_lists(s)["skip"] == [True]
+    s_m = load_settings(["settings/CIFAR10.json", "settings/TiNAS-M.json"])
+    assert len(search_lists(s_m)[2]) == 96 and len(search_lists(s_m)[1]) == 18  # no dropping for TiNAS-M
+    bad = load_settings(["settings/HAR.json", "settings/TiNAS.json"],
+                        overrides={"TINAS": {"STAGE1_SETTINGS": {"DROPPING_NET_LEVEL": {"WIDTH_MULTIPLIER": [0.3]}}}})
+    with pytest.raises(SettingsError, match="not in the HAR choices"):
+        search_lists(bad)
+
+
+def test_adaptive_mutation_switches_after_stable_generations():
+    s = load_settings(["settings/HAR.json", "settings/TiNAS.json"])["TINAS"]["STAGE2_SETTINGS"]
+    assert block_probabilities("mutate_adaptive", s, 0.15, 3, [-100, 1.0, 1.2]) == [0.5, 0.15, 0.15]
+    assert block_probabilities("mutate_adaptive", s, 0.15, 3, [-100, 1.2, 1.2, 1.2, 1.2, 1.2]) == [0.15, 0.15, 0.15]
+    assert block_probabilities("mutate_default", s, 0.05, 3, []) == [0.05] * 3
+
+
+def test_mutation_touches_only_chosen_blocks():
+    cfg = SubnetConfig(width=1.0, resolution=64, blocks=tuple(BlockChoice.from_list([1, 3, 1, False]) for _ in range(3)))
+    values = {"exp": [6], "kernel": [7], "layers": [3], "skip": [True]}
+    child = mutate(cfg, [1.0, 0.0, 0.0], values, np.random.default_rng(0))
+    assert child.blocks[0] == BlockChoice.from_list([6, 7, 3, True]) and child.blocks[1:] == cfg.blocks[1:]
