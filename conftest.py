@@ -1,6 +1,6 @@
 """Loads the hil pytest plugin: the dut fixture, the markers and the emulator fallback."""
 
-pytest_plugins = ["hil.pytest_plugin"]
+pytest_plugins = ["hil.pytest_plugin", "pytester"]
 
 import os
 

@@ -19,12 +19,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="size of slow sweeps: 'bounded' (CI, default) or 'full'",
     )
     group.addoption("--hil-inventory", default=None, help="board inventory file (board tests skip without one)")
+    group.addoption("--hil-target", default=None, choices=("emulator", "host", "board"),
+                    help="target of the dut fixture (default: board if an inventory is given, else emulator)")
 
 
 @pytest.fixture(scope="session")
 def sweep_budget(request: pytest.FixtureRequest) -> str:
     """'bounded' or 'full': slow tests size their sweeps with this."""
     return str(request.config.getoption("--hil-sweep"))
+
+
+@pytest.fixture(scope="session")
+def hil_target(request: pytest.FixtureRequest) -> str:
+    """The dut's target: option, else board with an inventory, else the emulator (said in the header)."""
+    opt = request.config.getoption("--hil-target")
+    if opt is not None:
+        return str(opt)
+    return "board" if request.config.getoption("--hil-inventory") is not None else "emulator"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    t = config.getoption("--hil-target") or ("board" if config.getoption("--hil-inventory") else "emulator (no board configured)")
+    return f"hil: target {t}, sweeps {config.getoption('--hil-sweep')}"
 
 
 def emulator_available() -> bool:
@@ -41,3 +57,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_board)
         if "emulator" in item.keywords and not have_emu:
             item.add_marker(skip_emu)
+
+
+from hil.pytest_plugin.dut import Dut, dut  # noqa: E402,F401  (fixture registration)

@@ -1,0 +1,92 @@
+"""Command lines end to end: the seed command, a small full search, 'hil run' with its refusals
+(no partial results file), and the dut fixture through pytester."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hil.cli import main as hil_main
+from tests.fw_models import IMAGE_BLOCKS, make_artifact
+from tinas.cli import main as tinas_main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_seed_command_runs_unchanged(tmp_path):
+    cmd = [sys.executable, "-m", "tinas.run_nas", "--suffix", "cifar_example_run", "--settings",
+           "settings/CIFAR10.json,settings/TiNAS-test.json", "--stages", "1", "--imcreq", "0", "--latreq", "100",
+           "--ccap", "0.005", "--no-rlogger", "--out", str(tmp_path)]
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    log = json.loads((tmp_path / "cifar_example_run_ssoptlog.json").read_text())
+    assert set(log["per_supernet_stats"]) == {"(0.6, 32)", "(0.7, 32)", "(0.8, 32)", "(0.9, 32)", "(1.0, 32)"}
+    assert "latency_min" in log["per_supernet_stats"]["(0.6, 32)"]
+    # no CIFAR subnet at 32 px can meet 100 s (its stem alone costs ~131 s, cost-model.md §10.5)
+    assert log["best_supernet_config"] is None and "no (width, resolution) pair" in p.stderr
+
+
+def test_small_full_search_and_export(tmp_path, capsys):
+    rc = tinas_main(["search", "--settings", "DIGITS.json,TiNAS-test.json", "--latreq", "60", "--ccap", "0.00047",
+                     "--suffix", "t", "--out", str(tmp_path)])
+    assert rc == 0
+    sol = json.loads((tmp_path / "t_solution.json").read_text())
+    assert sol["format"] == "tinas.solution" and sol["latency_intermittent_s"] <= 60
+    assert sol["accuracy_finetuned"] > 30
+    evo = json.loads((tmp_path / "t_evosearchlog.json").read_text())
+    assert evo["memo"]["networks_costed"] == evo["memo"]["cost_misses"]  # each network costed once
+    assert tinas_main(["export", str(tmp_path / "t_solution.json"), "--out", str(tmp_path / "art")]) == 0
+    assert (tmp_path / "art" / "model.bin").is_file()
+    # rerun with the same suffix resumes: nothing is recomputed, same solution
+    assert tinas_main(["search", "--settings", "DIGITS.json,TiNAS-test.json", "--latreq", "60", "--ccap", "0.00047",
+                       "--suffix", "t", "--out", str(tmp_path), "--stages", "2,3,4"]) == 0
+    assert json.loads((tmp_path / "t_solution.json").read_text())["choices"] == sol["choices"]
+
+
+def test_export_refuses_published_solution(tmp_path, capsys):
+    path = ROOT / "tests/data/tinas-solutions/TiNAS_CIFAR10-LAT-perc75-CCAP0.005_best_solution_info.json"
+    assert tinas_main(["export", str(path), "--out", str(tmp_path / "a")]) == 2
+    assert "carry weights" in capsys.readouterr().err and not (tmp_path / "a").exists()
+
+
+@pytest.mark.emulator
+def test_hil_run_and_refusals(tmp_path, capsys):
+    art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS, proactive=False)
+    out = tmp_path / "m.csv"
+    assert hil_main(["run", "--artifact", str(art.directory), "--profile", "thevenin_tinas", "--ccap", "0.00047",
+                     "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert list(df["power_mode"]) == ["intermittent", "continuous"] and df["output_correct"].all()
+    assert df["power_cycles"].iloc[0] >= 2 and (tmp_path / "m.timeline.png").is_file()
+    bad = tmp_path / "back.csv"
+    bad.write_text("# name: b\n# kind: synthetic\n# source: t\n# licence: x\ntime_s,power_w\n0,1e-3\n2,1e-3\n1,1e-3\n")
+    for args, needle in ((["--artifact", str(tmp_path / "missing")], "not found"),
+                         (["--artifact", str(art.directory), "--profile", str(bad)], "time goes backwards")):
+        out2 = tmp_path / "never.csv"
+        assert hil_main(["run", *args, "--out", str(out2)]) == 2
+        assert needle in capsys.readouterr().err and not out2.exists()
+
+
+@pytest.mark.emulator
+def test_dut_fixture_with_pytester(pytester, tmp_path):
+    art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS)
+    pytester.makeconftest(f"""
+import pytest
+pytest_plugins = ["hil.pytest_plugin"]
+@pytest.fixture
+def artifact_dir():
+    return {str(art.directory)!r}
+""")
+    pytester.makepyfile("""
+def test_inference(dut):
+    row = dut.run_inference("square_wave")
+    assert row.output_correct and dut.target == "emulator"
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert any("hil: target emulator" in line for line in result.outlines)
