@@ -1,0 +1,1 @@
+"""Programmable supplies over SCPI (PyVISA): per-model command tables, a driver, a trace replayer."""
