@@ -1,0 +1,121 @@
+"""The board target: a real MSP430FR5994 behind the same interface as the emulator.
+
+It flashes the image (mspdebug), powers the board through the supply, timestamps the firmware's frames
+on the host, and ends at the DONE frame or a timeout. A small state machine (off → flashed → running)
+stays ``broken`` with its reason after a failure, and whatever happens the supply output is switched
+off and the board's lock released.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from pathlib import Path
+
+import serial
+
+from hil.drivers.scpi_supply import ScpiSupply
+from hil.inventory import BoardLease, BoardSpec
+from hil.mspdebug import Mspdebug
+from hil.serial_protocol import FrameParser, FrameType
+from hil.targets.base import Capability, PowerEvent, PowerModel, RunResult, TargetState, TargetStateError
+from tinas.errors import TinasError
+from tinas.export.artifact import LoadedArtifact, load_artifact
+
+
+class BoardError(TinasError):
+    pass
+
+
+class BoardTarget:
+    kind = "board"
+    capabilities = frozenset({Capability.NVM_PERSIST})
+
+    def __init__(self, spec: BoardSpec | None = None, lease: BoardLease | None = None, elf: Path | None = None,
+                 clock_hz: float = 16e6, **_: object) -> None:
+        if spec is None:
+            raise BoardError("no board configured: pass an inventory (--hil-inventory) listing one")
+        self.spec, self.lease, self.elf, self.clock_hz = spec, lease, elf, clock_hz
+        self.state = TargetState.OFF
+        self.reason = ""
+        self.artifact: LoadedArtifact | None = None
+        self.parser = FrameParser()
+
+    def transition(self, to: TargetState, reason: str = "") -> None:
+        if self.state is TargetState.BROKEN and to is not TargetState.OFF:
+            raise TargetStateError(f"board {self.spec.board_id} is broken: {self.reason}")
+        self.state = to
+        if to is TargetState.BROKEN:
+            self.reason = reason
+
+    def load(self, artifact_dir: str | Path) -> None:
+        self.artifact = load_artifact(artifact_dir)
+        if self.elf is not None:
+            try:
+                Mspdebug(self.spec.probe).program(self.elf)
+            except TinasError as exc:
+                self.transition(TargetState.BROKEN, str(exc))
+                self.close()
+                raise
+        self.transition(TargetState.LOADED)
+
+    def run(self, power: PowerModel | None = None, timeout_s: float = 120.0, proactive: bool | None = None) -> RunResult:
+        if self.state is not TargetState.LOADED or self.artifact is None:
+            raise TargetStateError(f"run() needs a loaded board; state is {self.state.value}")
+        supply = ScpiSupply(self.spec.supply) if self.spec.supply else None
+        port = None
+        t0 = time.perf_counter()
+        try:
+            port = serial.serial_for_url(self.spec.serial.resolve(), baudrate=self.spec.serial.baud, timeout=0.05)
+            if supply:
+                supply.open()
+                supply.set_current_limit(min(0.1, self.spec.supply.i_max_a))
+                supply.set_voltage(min(self.spec.supply.v_max_v, 5.892))
+                supply.output(True)
+            self.transition(TargetState.RUNNING)
+            frames, boots, events, result, done = [], 0, [], None, None
+            while done is None:
+                if time.perf_counter() - t0 > timeout_s:
+                    raise BoardError(f"board {self.spec.board_id} did not report completion within {timeout_s} s "
+                                     f"({boots} boots, {self.parser.frames_ok} frames, {self.parser.frames_bad_crc} bad CRC)")
+                data = port.read(4096)
+                now = time.perf_counter() - t0
+                for f in self.parser.feed(data, now):
+                    frames.append(f)
+                    if f.type == FrameType.BOOT:
+                        boots += 1
+                        events.append(PowerEvent(now, "on", 0, -1))
+                    elif f.type == FrameType.RESULT:
+                        result = f.fields()
+                    elif f.type == FrameType.DONE:
+                        done = f.fields()
+        except (serial.SerialException, OSError) as exc:
+            self.transition(TargetState.BROKEN, f"serial port: {exc}")
+            raise BoardError(f"board {self.spec.board_id}: serial port {self.spec.serial.path!r} unusable ({exc})") from None
+        except TinasError as exc:
+            self.transition(TargetState.BROKEN, str(exc))
+            raise
+        finally:
+            if supply:
+                supply.close()
+            if port is not None:
+                port.close()
+        exp = self.artifact.expected_output.astype("<i2").tobytes()
+        ok = result is not None and result["output_crc"] == (zlib.crc32(exp) & 0xFFFFFFFF)
+        elapsed = time.perf_counter() - t0
+        self.transition(TargetState.LOADED)
+        return RunResult(completed=True, output_correct=ok, output=b"", power_cycles=max(boots, 1), cpu_cycles=0,
+                         modelled_cycles=0, compute_cycles=done["compute_cycles"], preserve_cycles=done["preserve_cycles"],
+                         recover_cycles=done["recover_cycles"],
+                         active_time_s=(done["compute_cycles"] + done["preserve_cycles"] + done["recover_cycles"]) / self.clock_hz,
+                         off_time_s=0.0, wall_time_s=elapsed, timeline=tuple(events),
+                         log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}")
+
+    def close(self) -> None:
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
+        if self.state is not TargetState.BROKEN:
+            self.state = TargetState.OFF
+
+
