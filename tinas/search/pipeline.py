@@ -9,7 +9,7 @@ from pathlib import Path
 from tinas.errors import TinasError
 from tinas.platform import Platform
 from tinas.records import atomic_write_text
-from tinas.search.stage1 import run_stage1
+from tinas.search.stage1 import run_stage1, stage1_settings_hash
 from tinas.settings import Settings
 
 
@@ -32,7 +32,8 @@ def run_pipeline(settings: Settings, platform: Platform, out_dir: Path) -> dict[
     atomic_write_text(out_dir / f"{suffix}_settings.json", json.dumps(settings.snapshot(), indent=1))
     ss_path = out_dir / f"{suffix}_ssoptlog.json"
     if 1 in stages:
-        if ss_path.exists() and stages != [1]:
+        if ss_path.exists() and stages != [1] and \
+                json.loads(ss_path.read_text()).get("settings_sha256") == stage1_settings_hash(settings, platform):
             print(f"stage 1: reusing {ss_path}", file=sys.stderr)
         else:
             res = run_stage1(settings, platform, out_dir)

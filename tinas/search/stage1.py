@@ -94,6 +94,17 @@ def _stats(evals: list[tuple[SubnetEval, bool]]) -> dict[str, Any]:
     return dict(sorted(s.items()))
 
 
+def stage1_settings_hash(settings: Settings, platform: Platform) -> str:
+    """What stage 1's result depends on: a rerun with other constraints must not reuse an old result."""
+    import hashlib
+
+    t = settings.snapshot()
+    key = {k: t[k] for k in ("PLATFORM_SETTINGS", "NAS_SSOPTIMIZER_SETTINGS", "TINAS")}
+    key["dataset"] = settings.dataset
+    key["seed"] = t["NAS_SETTINGS_GENERAL"]["SEED"]
+    return hashlib.sha256((json.dumps(key, sort_keys=True) + platform.sha256).encode()).hexdigest()
+
+
 @dataclass
 class Stage1Result:
     best: tuple[float, int] | None
@@ -153,6 +164,7 @@ def run_stage1(settings: Settings, platform: Platform, out_dir: Path, seed: int 
         "all_subnet_results": all_results,
         ("average_imc" if policy == "IMC" else "average_flops"):
             {f"({s[0][0]}, {s[0][1]})": (s[2] if policy == "IMC" else s[1]) for s in survivors},
+        "settings_sha256": stage1_settings_hash(settings, platform),
         "latency_requirement_s": lat_req,
         "imo_constraint_percent": imc_req,
         "ccap_f": platform.ccap_f,
