@@ -32,3 +32,5 @@ class Solution(Record):
     platform: str
     platform_sha256: str
     ccap_f: float
+    q15_agreement: float | None = None  # top-1 agreement of the Q15 reference with the float model (test split)
+    accuracy_q15: float | None = None

@@ -218,6 +218,11 @@ def finetune_and_write(settings: Settings, platform: Platform, model: SuperNet, 
     atomic_write_bytes(wpath, buf.getvalue())
     net = to_network(cfg, model.space)
     cost = evaluate(net, platform)
+    from tinas.quant.agreement import q15_agreement
+
+    agr = q15_agreement(net, list(cost.designs), weights, data.x_train[:64], data.x_test, data.y_test)
+    print(f"stage 4: Q15 vs float top-1 agreement {agr['agreement']:.2%} on {int(agr['n'])} test inputs "
+          f"(Q15 accuracy {agr['accuracy_q15']:.2%})", file=sys.stderr)
     sol = Solution(
         settings=settings.snapshot(), dataset=settings.dataset, choices=[b.as_list() for b in cfg.blocks],
         width=width, resolution=res, network=net, designs=list(cost.designs), accuracy_supernet=float(info["accuracy"]),
@@ -226,6 +231,7 @@ def finetune_and_write(settings: Settings, platform: Platform, model: SuperNet, 
         recharge_time_s=cost.recharge_time_s, imo_percent=cost.imo_percent, power_cycles=cost.power_cycles,
         score=float(info["score"]), weights_path=wpath.name, weights_sha256=hashlib.sha256(buf.getvalue()).hexdigest(),
         platform=platform.name, platform_sha256=platform.sha256, ccap_f=platform.ccap_f,
+        q15_agreement=agr["agreement"], accuracy_q15=100.0 * agr["accuracy_q15"],
     )
     spath = out_dir / f"{suffix}_solution.json"
     sol.to_file(spath)

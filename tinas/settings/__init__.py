@@ -73,7 +73,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "HAR": _per_dataset(200, 64, 0.05, 64, 15, 64, 0.025),
         "MSWC": _per_dataset(1000, 100, 0.01, 400, 25, 100, 0.01),
         "KWS": _per_dataset(200, 100, 0.01, 400, 15, 100, 0.01),
-        "DIGITS": _per_dataset(12, 64, 0.01, 256, 4, 64, 0.003),
+        "DIGITS": _per_dataset(12, 64, 0.01, 256, 8, 64, 0.01),
         "MOTION": _per_dataset(30, 16, 0.05, 64, 8, 16, 0.02),
     },
     "DUMPER_SETTINGS": {"DUMP_DIR": ""},
