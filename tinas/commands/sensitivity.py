@@ -1,0 +1,27 @@
+"""``tinas sensitivity``: the IMO sensitivity of each architectural parameter (table + PNG)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tinas.platform import load_platform
+from tinas.sensitivity.analysis import analyse, write_outputs
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sensitivity", help="IMO sensitivity of the search space's parameters")
+    p.add_argument("--dataset", default="CIFAR10")
+    p.add_argument("--samples", type=int, default=30)
+    p.add_argument("--ccap", type=float, default=None)
+    p.add_argument("--platform", default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/sensitivity")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    platform = load_platform(args.platform).with_capacitor(args.ccap)
+    md = write_outputs(analyse(args.dataset, platform, args.samples, args.seed), Path(args.out))
+    print(md.read_text())
+    return 0
