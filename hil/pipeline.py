@@ -12,6 +12,7 @@ import torch
 
 from hil.calibration.calibrate import calibrate
 from hil.measurements import read_tables, write_table
+from hil.microbench import fit_primitives, primitive_updates, run_microbench_emulator
 from hil.report.calibration_report import write_report
 from hil.runner import RunSpec, run_matrix
 from hil.targets.emulator import NVM_SIZE
@@ -87,8 +88,11 @@ def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, net
     bad = [r for r in rows if not r.output_correct]
     say(f"   {len(rows)} runs, {len(rows) - len(bad)} bit-exact with the golden vectors")
 
-    say("4/5 calibration (30 % of the networks held out)")
-    res = calibrate(read_tables([meas]), base, 0.3, seed=seed, run_ids=rows[0].run_id)
+    say("4/5 microbenchmarks of the primitives, then calibration (30 % of the networks held out)")
+    mb = run_microbench_emulator(base)
+    mb.to_csv(out / "microbench.csv", index=False)
+    prims = primitive_updates(fit_primitives(mb))
+    res = calibrate(read_tables([meas]), base, 0.3, seed=seed, run_ids=rows[0].run_id, primitives=prims)
     prof_path = res.platform.to_toml(out / "calibrated.toml")
     say("5/5 report")
     report = write_report(res, out / "report", title="TiNAS-HIL main job: predicted vs measured on the emulator")

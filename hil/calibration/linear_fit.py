@@ -62,7 +62,8 @@ class ScaleFit:
         return dict(zip(self.names, self.theta))
 
 
-def fit_scales(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], *, what: str) -> ScaleFit:
+def fit_scales(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], *, what: str,
+               bounds: tuple[float, float] = (0.0, np.inf)) -> ScaleFit:
     """Non-negative least squares in relative terms (each row divided by its y), so long and short
     networks weigh the same — the report judges percentage errors, and so should the fit."""
     Xa = np.asarray(X, dtype=float)
@@ -76,7 +77,7 @@ def fit_scales(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], *, what: st
         raise CalibrationError(f"{what}: a measured value is not positive")
     active = np.any(Xa != 0, axis=0)
     W = Xa / ya[:, None]
-    res = optimize.lsq_linear(W[:, active], np.ones(ya.size), bounds=(0.0, np.inf), method="bvls")
+    res = optimize.lsq_linear(W[:, active], np.ones(ya.size), bounds=bounds, method="bvls")
     theta = np.ones(k)  # terms that never occur keep their prior value
     theta[active] = res.x
     rel = W @ theta - 1.0

@@ -17,12 +17,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="calibrated profile (.toml)")
     p.add_argument("--report", default=None, help="also write the report into this folder")
     p.add_argument("--holdout", type=float, default=0.3)
+    p.add_argument("--microbench", default=None, help="microbenchmark table from 'hil microbench' (primitive fits)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     df = read_tables(args.measurements)
-    res = calibrate(df, load_platform(args.platform), args.holdout, run_ids=",".join(df["run_id"].astype(str).head(3)))
+    prims = None
+    if args.microbench:
+        import pandas as pd
+
+        from hil.microbench import fit_primitives, primitive_updates
+
+        prims = primitive_updates(fit_primitives(pd.read_csv(args.microbench)))
+    res = calibrate(df, load_platform(args.platform), args.holdout, run_ids=",".join(df["run_id"].astype(str).head(3)),
+                    primitives=prims)
     res.platform.to_toml(args.out)
     print(f"calibrated profile: {args.out} (reboot time {res.reboot_time_s * 1e3:.3f} ms, scales {res.cont_fit.as_dict()})")
     for q, (b, a) in res.summaries.items():

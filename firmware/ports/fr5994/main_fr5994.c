@@ -1,7 +1,13 @@
 #include "rt_runtime.h"
 
+void rt_microbench(void);
+
 int main(void)
 {
+#ifdef TINAS_MICROBENCH
+    rt_microbench(); /* the microbenchmark image: same HAL, no model */
+#else
     rt_main();
+#endif
     return 0;
 }
