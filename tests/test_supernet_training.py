@@ -58,3 +58,28 @@ def test_bigger_subnet_is_more_accurate():
     a_big = path_accuracy(m, data, big, 40, 0.01, 1)
     assert a_big > 70.0 > 10.0 + 20.0  # far above chance (10 %)
     assert a_big > a_small
+
+
+def test_folded_float_and_q15_match_pytorch():
+    """The exported network (BN folded, HWC) computes what the PyTorch subnet computes, and the Q15
+    reference stays within the stated tolerance (2 % of the logit range) of it."""
+    from tinas.cost import evaluate
+    from tinas.platform import load_platform
+    from tinas.quant.q15 import quantize_input
+    from tinas.quant.quantize import dequantize, forward_float, quantize
+    from tinas.quant.reference import run
+
+    data = load_dataset("DIGITS", 8)
+    m = SuperNet(SPACE, 0.8, 8, CHOICES)
+    train(m, data, TrainConfig(epochs=1, batch_size=64, lr=0.01))
+    cfg = SubnetConfig(width=0.8, resolution=8, blocks=(CHOICES[5], CHOICES[17], CHOICES[30]))
+    net = to_network(cfg, SPACE)
+    qm = quantize(net, list(evaluate(net, load_platform()).designs), m.export_weights(cfg), data.x_train[:32])
+    m.eval()
+    with torch.no_grad():
+        ref = m(m.to_input(data.x_test[:8]), m.indices(cfg)).numpy()
+    for x, logits in zip(data.x_test[:8], ref):
+        folded = forward_float(qm.layers, x.astype(np.float64))[-1].reshape(-1)
+        assert np.allclose(folded, logits, atol=1e-4 * max(1.0, np.abs(logits).max()))
+        q = dequantize(run(qm, quantize_input(x))[-1].reshape(-1), qm.layers[-1].f_out)
+        assert np.max(np.abs(q - logits)) <= 0.02 * (np.ptp(logits) + 1e-9) + 2 ** -qm.layers[-1].f_out * 4
