@@ -70,7 +70,7 @@ def test_one_d_network_bit_exact(tmp_path):
 @pytest.mark.slow
 def test_random_failure_cycles_bit_exact(image_artifacts, sweep_budget):
     rng = np.random.default_rng(7)
-    runs = 8 if sweep_budget == "bounded" else 60
+    runs = 8 if sweep_budget == "bounded" else 80
     failures = 0
     with EmulatorTarget(seed=3) as t:
         t.load(image_artifacts["brownout"])
