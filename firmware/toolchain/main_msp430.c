@@ -1,3 +1,4 @@
+/* main() of the MSP430 ports (emulator, fr5994): the inference runtime, or the microbenchmarks. */
 #include "rt_runtime.h"
 
 void rt_microbench(void);
