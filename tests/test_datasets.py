@@ -64,3 +64,31 @@ def test_har_truncated(tmp_path):
 def test_digits_embedded():
     d = load_dataset("DIGITS", 12)
     assert d.x_train.shape[1:] == (12, 12, 1) and len(d.y_test) > 400
+
+
+def write_kws(root, words=("yes", "no", "up"), n=5, sr=16000):
+    from scipy.io import wavfile
+
+    rng = np.random.default_rng(2)
+    for k, w in enumerate(words):
+        (root / w).mkdir(parents=True)
+        for i in range(n):
+            t = np.arange(sr) / sr
+            sig = 0.3 * np.sin(2 * np.pi * (300 + 400 * k) * t) + 0.01 * rng.normal(size=sr)
+            wavfile.write(root / w / f"{i}.wav", sr, (sig * 32767).astype(np.int16))
+    (root / "testing_list.txt").write_text("\n".join(f"{w}/0.wav" for w in words) + "\n")
+
+
+def test_kws_wav_folder(tmp_path):
+    write_kws(tmp_path)
+    d = load_dataset("KWS", 48, tmp_path)
+    assert d.num_classes == 3 and d.x_test.shape == (3, 48, 48, 1) and d.x_train.shape == (12, 48, 48, 1)
+    # different keywords (different tones) give different features
+    assert not np.allclose(d.x_test[0], d.x_test[1])
+
+
+def test_kws_corrupt_wav(tmp_path):
+    write_kws(tmp_path)
+    (tmp_path / "yes" / "3.wav").write_bytes(b"RIFF\x00\x00not a wav")
+    with pytest.raises(DatasetError, match="3.wav: not a readable WAV"):
+        load_dataset("KWS", 48, tmp_path)

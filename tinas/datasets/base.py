@@ -61,7 +61,11 @@ def load_dataset(name: str, resolution: int, root: str | Path | None = None, see
         from tinas.datasets.har import load_har
 
         return load_har(_need_root(root, n), resolution)
-    raise DatasetError(f"no loader for dataset {name!r} (DIGITS needs no files; CIFAR10 and HAR need --dataset-dir)")
+    if n in ("KWS", "MSWC"):
+        from tinas.datasets.kws import load_kws
+
+        return load_kws(_need_root(root, n), resolution)
+    raise DatasetError(f"no loader for dataset {name!r} (DIGITS needs no files; CIFAR10, HAR and KWS need --dataset-dir)")
 
 
 def _need_root(root: str | Path | None, name: str) -> Path:
