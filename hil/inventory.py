@@ -51,6 +51,7 @@ class BoardSpec:
     probe: ProbeResource
     supply: SupplyResource | None
     capacitor_f: float
+    series_ohm: float = 2800.0  # the resistor between supply and capacitor that plays the harvester's
 
 
 def load_inventory(path: str | Path) -> dict[str, BoardSpec]:
@@ -69,7 +70,8 @@ def load_inventory(path: str | Path) -> dict[str, BoardSpec]:
             ser = SerialResource(**b["serial"])
             probe = ProbeResource(**b.get("probe", {}))
             sup = SupplyResource(**b["supply"]) if b.get("supply") else None
-            boards[str(bid)] = BoardSpec(str(bid), ser, probe, sup, float(b["capacitor_f"]))
+            boards[str(bid)] = BoardSpec(str(bid), ser, probe, sup, float(b["capacitor_f"]),
+                                         float(b.get("series_ohm", 2800.0)))
         except (KeyError, TypeError, ValueError) as exc:
             raise InventoryError(f"{p}: board {bid}: {exc}") from None
     if not boards:

@@ -40,6 +40,7 @@ class RunSpec:
     seed: int = 0
     timeout_s: float = 900.0
     proactive: bool | None = None
+    inventory: str | None = None  # board runs: the inventory to take a free board from
 
 
 def _firmware_hash(target) -> str:
@@ -58,8 +59,19 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     rec = art.record
     pred_int = evaluate_design(rec.network, list(rec.designs), platform, power="INT")
     pred_cont = evaluate_design(rec.network, list(rec.designs), platform, power="CONT")
-    target = create_target(spec.target, platform=platform, seed=spec.seed) if spec.target == "emulator" \
-        else create_target(spec.target)
+    if spec.target == "board":
+        from hil.build import build_firmware
+        from hil.inventory import InventoryError, acquire_board, load_inventory
+
+        if not spec.inventory:
+            raise InventoryError("a board run needs --inventory FILE (docs/board-setup.md)")
+        lease = acquire_board(load_inventory(spec.inventory))
+        target = create_target("board", spec=lease.spec, lease=lease, elf=build_firmware("fr5994", platform).elf)
+        target.set_profile(profile)
+    elif spec.target == "emulator":
+        target = create_target(spec.target, platform=platform, seed=spec.seed)
+    else:
+        target = create_target(spec.target)
     try:
         target.load(spec.artifact_dir)
         model = EnergyModel.from_platform(profile, platform)

@@ -49,6 +49,11 @@ def test_board_path_with_stand_ins(tmp_path):
     lease = acquire_board(boards)
     board = BoardTarget(lease.spec, lease, elf=build_firmware("fr5994").elf)
     board.load(art.directory)  # flashes the fr5994 image with mspdebug (sim driver here)
+    from hil.power.profile import load_profile
+
+    board.set_profile(load_profile("rf_fading"))  # replayed through the (simulated) supply during the run
+    ts, vs = board.supply_voltages()
+    assert len(ts) > 100 and vs.max() <= 6.0
     result: dict = {}
     t = threading.Thread(target=lambda: result.setdefault("emu", emu.run(ContinuousPower())))
     t.start()
@@ -58,6 +63,7 @@ def test_board_path_with_stand_ins(tmp_path):
     emu.close()
     assert r.output_correct and r.power_cycles == result["emu"].power_cycles
     assert r.compute_cycles == result["emu"].compute_cycles
+    assert "supply replay" in r.log
     acquire_board(boards).release()  # the board was released
 
 

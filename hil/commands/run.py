@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-
 from hil.measurements import to_frame, write_table
 from hil.report.timeline import plot_timeline
 from hil.runner import RunSpec, run_matrix
@@ -20,12 +18,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--timeout", type=float, default=900.0, help="wall-clock limit per inference, seconds")
     p.add_argument("--platform", default=None)
+    p.add_argument("--inventory", default=None, help="board inventory (YAML) for --target board")
     p.add_argument("--out", required=True, help="measurement table (.csv or .parquet)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    specs = [RunSpec(args.target, a, prof, c, platform_path=args.platform, seed=r, timeout_s=args.timeout)
+    specs = [RunSpec(args.target, a, prof, c, platform_path=args.platform, seed=r, timeout_s=args.timeout,
+                     inventory=args.inventory)
              for a in args.artifact for prof in args.profile for c in args.ccap for r in range(args.repeat)]
     rows, timelines = run_matrix(specs, workers=args.workers)
     out = write_table(rows, args.out)
@@ -36,5 +36,4 @@ def run(args: argparse.Namespace) -> int:
     png = plot_timeline(timelines[0], out.with_suffix(".timeline.png"))
     print(f"\nmeasurements: {out}\ntimeline of the first run: {png}")
     print("cycles: executed by the target's CPU (cpu_cycles) and modelled for peripherals it lacks (modelled_cycles)")
-    _ = json
     return 0 if df["output_correct"].all() else 1

@@ -8,13 +8,18 @@ off and the board's lock released.
 
 from __future__ import annotations
 
+import threading
 import time
 import zlib
 from pathlib import Path
 
+import numpy as np
+
 import serial
 
 from hil.drivers.scpi_supply import ScpiSupply
+from hil.power.profile import PowerProfile
+from hil.supply.replay import ReplayReport, replay_voltage
 from hil.inventory import BoardLease, BoardSpec
 from hil.mspdebug import Mspdebug
 from hil.serial_protocol import FrameParser, FrameType
@@ -40,6 +45,22 @@ class BoardTarget:
         self.reason = ""
         self.artifact: LoadedArtifact | None = None
         self.parser = FrameParser()
+        self.profile: PowerProfile | None = None
+        self.replay_report: ReplayReport | None = None
+
+    def set_profile(self, profile: PowerProfile | None) -> None:
+        """The harvested power to replay through the supply during the next runs (None: constant Vsup)."""
+        self.profile = profile
+
+    def supply_voltages(self) -> tuple[np.ndarray, np.ndarray]:
+        """Supply set-points behind the board's series resistor R: a Thevenin profile is its open-circuit
+        voltage; a power trace P(t) becomes V(t) = sqrt(4·R·P(t)), the voltage whose matched load draws P."""
+        vmax = self.spec.supply.v_max_v if self.spec.supply else 6.0
+        if self.profile is None or self.profile.is_thevenin:
+            v = float(self.profile.meta["vsup_v"]) if self.profile else 5.892
+            return np.array([0.0]), np.array([min(v, vmax)])
+        v = np.sqrt(4.0 * self.spec.series_ohm * self.profile.power_w)
+        return self.profile.time_s, np.minimum(v, vmax)
 
     def transition(self, to: TargetState, reason: str = "") -> None:
         if self.state is TargetState.BROKEN and to is not TargetState.OFF:
@@ -64,14 +85,21 @@ class BoardTarget:
             raise TargetStateError(f"run() needs a loaded board; state is {self.state.value}")
         supply = ScpiSupply(self.spec.supply) if self.spec.supply else None
         port = None
+        stop = threading.Event()
+        replayer: threading.Thread | None = None
         t0 = time.perf_counter()
         try:
             port = serial.serial_for_url(self.spec.serial.resolve(), baudrate=self.spec.serial.baud, timeout=0.05)
             if supply:
                 supply.open()
                 supply.set_current_limit(min(0.1, self.spec.supply.i_max_a))
-                supply.set_voltage(min(self.spec.supply.v_max_v, 5.892))
+                ts, vs = self.supply_voltages()
+                supply.set_voltage(float(vs[0]))
                 supply.output(True)
+                if len(ts) > 1:
+                    stop.clear()
+                    replayer = threading.Thread(target=self._replay, args=(supply, ts, vs, stop), daemon=True)
+                    replayer.start()
             self.transition(TargetState.RUNNING)
             frames, boots, events, result, done = [], 0, [], None, None
             while done is None:
@@ -96,6 +124,9 @@ class BoardTarget:
             self.transition(TargetState.BROKEN, str(exc))
             raise
         finally:
+            stop.set()
+            if replayer is not None:
+                replayer.join(5)
             if supply:
                 supply.close()
             if port is not None:
@@ -109,7 +140,16 @@ class BoardTarget:
                          recover_cycles=done["recover_cycles"],
                          active_time_s=(done["compute_cycles"] + done["preserve_cycles"] + done["recover_cycles"]) / self.clock_hz,
                          off_time_s=0.0, wall_time_s=elapsed, timeline=tuple(events),
-                         log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}")
+                         log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}" + (
+                             f"; supply replay {self.replay_report.steps} steps, worst lateness "
+                             f"{self.replay_report.max_lateness_s * 1e3:.1f} ms" if self.replay_report else ""))
+
+    def _replay(self, supply: ScpiSupply, ts: np.ndarray, vs: np.ndarray, stop: threading.Event) -> None:
+        """Replay the trace in a loop until the run ends; keep the worst lateness for the report."""
+        while not stop.is_set():
+            rep = replay_voltage(supply, ts, vs, stop=stop)
+            if self.replay_report is None or rep.max_lateness_s > self.replay_report.max_lateness_s:
+                self.replay_report = rep
 
     def close(self) -> None:
         if self.lease is not None:
