@@ -66,7 +66,8 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
         if not spec.inventory:
             raise InventoryError("a board run needs --inventory FILE (docs/board-setup.md)")
         lease = acquire_board(load_inventory(spec.inventory))
-        target = create_target("board", spec=lease.spec, lease=lease, elf=build_firmware("fr5994", platform).elf)
+        target = create_target("board", spec=lease.spec, lease=lease, elf=build_firmware("fr5994", platform).elf,
+                               loader_elf=build_firmware("fr5994", platform, flags=("-DTINAS_LOADER",)).elf)
         target.set_profile(profile)
     elif spec.target == "emulator":
         target = create_target(spec.target, platform=platform, seed=spec.seed)

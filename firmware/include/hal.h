@@ -46,6 +46,10 @@ uint32_t hal_cycles_now(void);
 /* Write n bytes to the serial port (framed by rt_frame.c). Must not fail; may drop bytes when off. */
 void hal_uart_write(const uint8_t *buf, uint16_t n);
 
+/* Read up to n bytes from the serial port; blocks until at least one byte arrived; returns the count.
+ * Used only by the model loader (rt_loader.c). */
+uint16_t hal_uart_read(uint8_t *buf, uint16_t n);
+
 /* Proactive shutdown after a committed preservation batch: the device stops here until the next
  * power-up (board: sleep and signal the supply; emulator/host: the harness treats it as power-off). */
 void hal_power_yield(void);

@@ -16,10 +16,15 @@ enum rt_frame_type {
     RT_FRAME_RESULT = 0x03, /* output crc32 u32, output length u16 */
     RT_FRAME_DONE = 0x04,   /* compute, preserve, recover cycles u32 x3, boot_count u32 */
     RT_FRAME_LOG = 0x05,    /* text */
-    RT_FRAME_ERROR = 0x06   /* code u16 */
+    RT_FRAME_ERROR = 0x06,  /* code u16 */
+    RT_FRAME_LOAD = 0x10,   /* host -> device: NVM offset u32, data */
+    RT_FRAME_LOAD_END = 0x12, /* host -> device: total size u32, crc32 u32 */
+    RT_FRAME_ACK = 0x11     /* device -> host: offset u32 (LOAD) or size u32, crc32 u32, ok u8 (LOAD_END) */
 };
 
 uint16_t rt_crc16(uint16_t crc, const uint8_t *p, uint16_t n);
 void rt_frame_send(uint8_t type, const uint8_t *payload, uint8_t len);
+/* Block until a frame with a good CRC arrives (garbage and bad frames are skipped); returns its length. */
+uint8_t rt_frame_recv(uint8_t *type, uint8_t *payload);
 
 #endif

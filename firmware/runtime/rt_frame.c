@@ -32,3 +32,30 @@ void rt_frame_send(uint8_t type, const uint8_t *payload, uint8_t len)
     if (len) hal_uart_write(payload, len);
     hal_uart_write(tail, 2);
 }
+
+static void rx_exact(uint8_t *buf, uint16_t n)
+{
+    uint16_t k = 0;
+    while (k < n) k = (uint16_t)(k + hal_uart_read(buf + k, (uint16_t)(n - k)));
+}
+
+uint8_t rt_frame_recv(uint8_t *type, uint8_t *payload)
+{
+    uint8_t head[6];
+    for (;;) {
+        rx_exact(head, 1);
+        if (head[0] != 0xA5) continue;
+        rx_exact(head + 1, 1);
+        if (head[1] != 0x5A) continue;
+        rx_exact(head + 2, 4);
+        uint8_t len = head[2];
+        if (len > RT_FRAME_MAX_PAYLOAD) continue;
+        uint8_t tail[2];
+        rx_exact(payload, len);
+        rx_exact(tail, 2);
+        uint16_t crc = (uint16_t)(tail[0] | ((uint16_t)tail[1] << 8));
+        if (crc != rt_crc16(rt_crc16(0xFFFFu, head + 2, 4), payload, len)) continue;
+        *type = head[3];
+        return len;
+    }
+}

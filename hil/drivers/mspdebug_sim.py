@@ -138,12 +138,21 @@ class MspdebugSim:
         return f.read_bytes()
 
     def write(self, addr: int, data: bytes) -> None:
-        """Write memory with ``load_raw`` (SR preserved, see ``read``)."""
-        sr = self.regs()["SR"]
+        """Write memory: ``mw`` for small writes; bulk writes use ``load_raw``, which in mspdebug 0.22's
+        simulator disturbs the CPU registers, so all of them are saved and put back."""
+        if len(data) <= 128:
+            for i in range(0, len(data), 64):
+                part = data[i: i + 64]
+                self.cmd(f"mw 0x{addr + i:x} " + " ".join(f"0x{b:02x}" for b in part))
+            return
+        regs = self.regs()
         f = self._tmp / "w.bin"
         f.write_bytes(data)
         self.cmd(f"load_raw {f} 0x{addr:x}")
-        self.set_reg("SR", sr)
+        after = self.regs()
+        for name, value in regs.items():
+            if after.get(name) != value and name != "R3":
+                self.set_reg(name, value)
 
     def regs(self) -> dict[str, int]:
         out = " ".join(self.cmd("regs"))

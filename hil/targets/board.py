@@ -37,10 +37,11 @@ class BoardTarget:
     capabilities = frozenset({Capability.NVM_PERSIST})
 
     def __init__(self, spec: BoardSpec | None = None, lease: BoardLease | None = None, elf: Path | None = None,
-                 clock_hz: float = 16e6, **_: object) -> None:
+                 clock_hz: float = 16e6, loader_elf: Path | None = None, **_: object) -> None:
         if spec is None:
             raise BoardError("no board configured: pass an inventory (--hil-inventory) listing one")
         self.spec, self.lease, self.elf, self.clock_hz = spec, lease, elf, clock_hz
+        self.loader_elf = loader_elf
         self.state = TargetState.OFF
         self.reason = ""
         self.artifact: LoadedArtifact | None = None
@@ -73,7 +74,15 @@ class BoardTarget:
         self.artifact = load_artifact(artifact_dir)
         if self.elf is not None:
             try:
-                Mspdebug(self.spec.probe).program(self.elf)
+                flasher = Mspdebug(self.spec.probe)
+                if self.loader_elf is not None:  # put the model into the external FRAM over the UART first
+                    from hil.loader import send_blob
+
+                    flasher.program(self.loader_elf, force=True)
+                    flasher.reset()
+                    with serial.serial_for_url(self.spec.serial.resolve(), baudrate=self.spec.serial.baud, timeout=0.05) as port:
+                        send_blob(port, self.artifact.blob)
+                flasher.program(self.elf, force=self.loader_elf is not None)
             except TinasError as exc:
                 self.transition(TargetState.BROKEN, str(exc))
                 self.close()

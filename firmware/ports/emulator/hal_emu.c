@@ -66,6 +66,7 @@ int32_t hal_vmac_q15(const int16_t *a, const int16_t *b, uint16_t n)
 
 NOINLINE uint32_t hal_cycles_now(void) { return 0; }          /* hypercall: harness returns cycles */
 NOINLINE void hal_uart_write(const uint8_t *buf, uint16_t n) { (void)buf; (void)n; } /* hypercall */
+NOINLINE uint16_t hal_uart_read(uint8_t *buf, uint16_t n) { (void)buf; (void)n; return 0; } /* hypercall */
 NOINLINE void hal_power_yield(void) { __asm__ volatile("nop"); } /* hypercall: power off here */
 NOINLINE void hal_done(uint16_t status)
 {

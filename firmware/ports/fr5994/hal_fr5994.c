@@ -107,6 +107,14 @@ void hal_uart_write(const uint8_t *buf, uint16_t n)
     }
 }
 
+uint16_t hal_uart_read(uint8_t *buf, uint16_t n)
+{
+    uint16_t k = 0;
+    while (!(UCA0IFG & UCRXIFG)) {}
+    while (k < n && (UCA0IFG & UCRXIFG)) buf[k++] = (uint8_t)UCA0RXBUF;
+    return k;
+}
+
 void hal_power_yield(void)
 {
     P5OUT |= YIELD_BIT;

@@ -71,6 +71,8 @@ uint32_t hal_cycles_now(void)
 
 void hal_uart_write(const uint8_t *buf, uint16_t n) { fwrite(buf, 1, n, stdout); }
 
+uint16_t hal_uart_read(uint8_t *buf, uint16_t n) { return (uint16_t)fread(buf, 1, n, stdin); }
+
 void hal_power_yield(void)
 {
     if (!yield_mode) return;

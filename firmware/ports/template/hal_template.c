@@ -11,6 +11,7 @@ void hal_nvm_write(uint32_t addr, const void *src, uint16_t n) { (void)addr; (vo
 int32_t hal_vmac_q15(const int16_t *a, const int16_t *b, uint16_t n) { (void)a; (void)b; (void)n; return 0; }
 uint32_t hal_cycles_now(void) { return 0; }
 void hal_uart_write(const uint8_t *buf, uint16_t n) { (void)buf; (void)n; }
+uint16_t hal_uart_read(uint8_t *buf, uint16_t n) { (void)buf; (void)n; return 0; }
 void hal_power_yield(void) {}
 void hal_done(uint16_t status) { (void)status; for (;;) {} }
 void hal_fatal(uint16_t code) { (void)code; for (;;) {} }
