@@ -21,7 +21,8 @@ def c_frames(tmp_path_factory):
     d = tmp_path_factory.mktemp("frame")
     stub = d / "stub.c"
     stub.write_text("#include <stdint.h>\nuint8_t out[4096]; uint16_t out_n;\n"
-                    "void hal_uart_write(const uint8_t *b, uint16_t n) { while (n--) out[out_n++] = *b++; }\n")
+                    "void hal_uart_write(const uint8_t *b, uint16_t n) { while (n--) out[out_n++] = *b++; }\n"
+                    "uint16_t hal_uart_read(uint8_t *b, uint16_t n) { (void)b; (void)n; return 0; }\n")
     so = d / "libframe.so"
     subprocess.run(["gcc", "-std=c99", "-shared", "-fPIC", f"-I{FIRMWARE_DIR / 'include'}", "-o", str(so),
                     str(FIRMWARE_DIR / "runtime" / "rt_frame.c"), str(stub)], check=True)
