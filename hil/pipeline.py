@@ -25,7 +25,7 @@ from tinas.search.pipeline import run_pipeline
 from tinas.search.space_setup import search_lists
 from tinas.search_space import BlockChoice, SubnetConfig, to_network
 from tinas.settings import load_settings
-from tinas.supernet import SuperNet
+from tinas.supernet import make_supernet
 
 
 def say(msg: str) -> None:
@@ -52,7 +52,7 @@ def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, net
     say(f"2/5 export: the solution and {networks - 1} more networks of the searched space (supernet weights)")
     space, _, choices = search_lists(settings)
     w, r = sol["width"], sol["resolution"]
-    model = SuperNet(space, w, r, choices)
+    model = make_supernet(settings["NAS_SETTINGS_GENERAL"]["SUPERNET_TYPE"], space, w, r, choices)
     model.load_state_dict(torch.load(search_dir / "main_finetuned.pt", weights_only=False)["model"])
     data = load_dataset("DIGITS", r)
     ss = json.loads((search_dir / "main_ssoptlog.json").read_text())

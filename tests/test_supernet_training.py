@@ -83,3 +83,30 @@ def test_folded_float_and_q15_match_pytorch():
         assert np.allclose(folded, logits, atol=1e-4 * max(1.0, np.abs(logits).max()))
         q = dequantize(run(qm, quantize_input(x))[-1].reshape(-1), qm.layers[-1].f_out)
         assert np.max(np.abs(q - logits)) <= 0.02 * (np.ptp(logits) + 1e-9) + 2 ** -qm.layers[-1].f_out * 4
+
+
+def test_elastic_supernet_shares_weights_and_extracts_exactly():
+    """Elastic weight sharing: every path slices one set of max-size weights; the extracted subnet
+    (folded, firmware layout) computes what the supernet computes; the shared weights alone separate a
+    large subnet from a small one after a few seconds of training."""
+    from tinas.cost import evaluate
+    from tinas.platform import load_platform
+    from tinas.quant.quantize import forward_float, quantize
+    from tinas.supernet import ElasticSuperNet
+
+    data = load_dataset("DIGITS", 8)
+    m = ElasticSuperNet(SPACE, 0.8, 8, CHOICES)
+    n_params = sum(p.numel() for p in m.parameters())
+    assert n_params < sum(p.numel() for p in SuperNet(SPACE, 0.8, 8, CHOICES).parameters()) / 5  # shared, not per choice
+    train(m, data, TrainConfig(epochs=12, batch_size=64, lr=0.01))
+    cfg = SubnetConfig(width=0.8, resolution=8, blocks=(CHOICES[5], CHOICES[17], CHOICES[30]))
+    net = to_network(cfg, SPACE)
+    qm = quantize(net, list(evaluate(net, load_platform()).designs), m.export_weights(cfg), data.x_train[:32])
+    m.eval()
+    with torch.no_grad():
+        ref = m(m.to_input(data.x_test[:4]), m.indices(cfg)).numpy()
+    for x, logits in zip(data.x_test[:4], ref):
+        assert np.allclose(forward_float(qm.layers, x.astype(np.float64))[-1].reshape(-1), logits, atol=1e-4)
+    small = [CHOICES.index(BlockChoice.from_list([1, 1, 1, True]))] * 3
+    big = [CHOICES.index(BlockChoice.from_list([6, 5, 2, True]))] * 3
+    assert path_accuracy(m, data, big, 0, 0.01, 1) > path_accuracy(m, data, small, 0, 0.01, 1) + 20

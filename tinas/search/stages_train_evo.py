@@ -26,7 +26,7 @@ from tinas.search.space_setup import search_lists, value_lists
 from tinas.search_space import BlockChoice, SubnetConfig, to_network
 from tinas.settings import Settings
 from tinas.solution import Solution
-from tinas.supernet import SuperNet
+from tinas.supernet import ElasticSuperNet, SuperNet, make_supernet  # noqa: F401 (annotations)
 from tinas.training.trainer import TrainConfig, path_accuracy, train
 
 
@@ -79,7 +79,7 @@ def run_later_stages(settings: Settings, platform: Platform, out_dir: Path, stag
     space, _, choices = search_lists(settings)
     data = load_dataset(settings.dataset, res, settings["NAS_SETTINGS_GENERAL"]["DATASET_DIR"] or None,
                         seed=int(settings["NAS_SETTINGS_GENERAL"]["SEED"]))
-    model = SuperNet(space, width, res, choices)
+    model = make_supernet(settings["NAS_SETTINGS_GENERAL"]["SUPERNET_TYPE"], space, width, res, choices)
     ckpt = out_dir / f"{suffix}_supernet.pt"
     written: dict[str, Path] = {}
     if 2 in stages or ckpt.is_file():
@@ -94,7 +94,7 @@ def run_later_stages(settings: Settings, platform: Platform, out_dir: Path, stag
     return written
 
 
-def run_evolution(settings: Settings, platform: Platform, model: SuperNet, data, width: float, res: int,
+def run_evolution(settings: Settings, platform: Platform, model: "SuperNet | ElasticSuperNet", data, width: float, res: int,
                   out_dir: Path) -> dict:
     ev = settings["NAS_EVOSEARCH_SETTINGS"]
     st2 = settings["TINAS"]["STAGE2_SETTINGS"]
@@ -196,7 +196,7 @@ def _cfg(d: dict) -> SubnetConfig:
     return SubnetConfig(width=d["width"], resolution=d["resolution"], blocks=tuple(BlockChoice.from_list(b) for b in d["blocks"]))
 
 
-def finetune_and_write(settings: Settings, platform: Platform, model: SuperNet, data, out_dir: Path) -> Path:
+def finetune_and_write(settings: Settings, platform: Platform, model: "SuperNet | ElasticSuperNet", data, out_dir: Path) -> Path:
     suffix = settings.suffix
     evo = out_dir / f"{suffix}_evosearchlog.json"
     if not evo.is_file():

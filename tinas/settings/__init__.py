@@ -42,7 +42,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "NAS_SETTINGS_GENERAL": {
         "SEED": 123, "MODEL_FN_TYPE": "MODEL_FN_CONV2D", "STAGES": "1,2,3,4", "DATASET": "CIFAR10",
         "TRAIN_OPT_MOM": 0.9, "TRAIN_OPT_WD": 5e-5, "TRAIN_BATCHNORM_EPSILON": 1e-5, "TRAIN_PRINT_FREQ": 100,
-        "SEARCH_TIME_TESTING": False, "DATASET_DIR": "",
+        "SEARCH_TIME_TESTING": False, "DATASET_DIR": "", "SUPERNET_TYPE": "elastic",
     },
     "NAS_SSOPTIMIZER_SETTINGS": {
         "SUBNET_SAMPLE_SIZE": 1000, "VALID_SUBNETS_THRESHOLD": 0.1, "DO_RESAMPLING": False, "SSOPT_POLICY": "FLOPS",
@@ -73,7 +73,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "HAR": _per_dataset(200, 64, 0.05, 64, 15, 64, 0.025),
         "MSWC": _per_dataset(1000, 100, 0.01, 400, 25, 100, 0.01),
         "KWS": _per_dataset(200, 100, 0.01, 400, 15, 100, 0.01),
-        "DIGITS": _per_dataset(12, 64, 0.01, 256, 8, 64, 0.01),
+        "DIGITS": _per_dataset(30, 64, 0.01, 256, 8, 64, 0.01),
         "MOTION": _per_dataset(30, 16, 0.05, 64, 8, 16, 0.02),
     },
     "DUMPER_SETTINGS": {"DUMP_DIR": ""},
