@@ -92,3 +92,18 @@ def test_kws_corrupt_wav(tmp_path):
     (tmp_path / "yes" / "3.wav").write_bytes(b"RIFF\x00\x00not a wav")
     with pytest.raises(DatasetError, match="3.wav: not a readable WAV"):
         load_dataset("KWS", 48, tmp_path)
+
+
+def test_motion_embedded_accelerometer():
+    d = load_dataset("MOTION", 64)
+    assert d.x_train.shape == (40, 64, 1, 3) and d.x_test.shape == (40, 64, 1, 3) and d.num_classes == 4
+    assert d.x_train.min() >= -1 and d.x_train.max() < 1
+
+
+def test_ts_reader_malformed(tmp_path):
+    from tinas.datasets.motion import read_ts
+
+    p = tmp_path / "x.ts"
+    p.write_text("@classLabel true a b\n@data\n1,2,x:a\n")
+    with pytest.raises(DatasetError, match="malformed"):
+        read_ts(p)

@@ -53,6 +53,10 @@ def load_dataset(name: str, resolution: int, root: str | Path | None = None, see
         from tinas.datasets.digits import load_digits_dataset
 
         return load_digits_dataset(resolution, seed)
+    if n == "MOTION":
+        from tinas.datasets.motion import load_motion
+
+        return load_motion(resolution)
     if n == "CIFAR10":
         from tinas.datasets.cifar10 import load_cifar10
 
