@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tinas.search_space import BlockChoice, DatasetSpace, SubnetConfig, to_network
+from tinas.supernet.weights import bn_arrays, layer_arrays
 
 BN_EPS = 1e-5
 
@@ -41,8 +42,7 @@ class ElasticBN(nn.Module):
 
     def arrays(self, c: int) -> dict[str, np.ndarray]:
         b = self.bn
-        f = lambda t: t[:c].detach().cpu().numpy().astype(np.float32)  # noqa: E731
-        return {"gamma": f(b.weight), "beta": f(b.bias), "mean": f(b.running_mean), "var": f(b.running_var)}
+        return bn_arrays(b.weight, b.bias, b.running_mean, b.running_var, c)
 
 
 class ElasticMBConv(nn.Module):
@@ -66,8 +66,6 @@ class ElasticMBConv(nn.Module):
     def forward(self, x: torch.Tensor, exp: int, k: int, skip: bool) -> torch.Tensor:
         w0, wd, w2 = self.weights(exp, k)
         pad = ((k - 1) // 2, 0) if self.one_d else ((k - 1) // 2, (k - 1) // 2)
-        if self.one_d:  # (N, C, L, 1) layout inside the elastic net
-            pass
         y = torch.relu(self.bn0(F.conv2d(x, w0)))
         y = torch.relu(self.bn1(F.conv2d(y, wd, stride=(self.stride, 1) if self.one_d else self.stride,
                                          padding=pad, groups=w0.shape[0])))
@@ -118,29 +116,16 @@ class ElasticSuperNet(nn.Module):
 
     def export_weights(self, config: SubnetConfig) -> dict[str, np.ndarray]:
         net = to_network(config, self.space)
-        tensors: list[tuple[str, object]] = [("CONV", self.stem_w.detach()),
+        tensors: list[tuple[str, object]] = [("CONV", self.stem_w),
                                              ("BN", self.stem_bn.arrays(self.space.stem_c_out))]
         for b, c in enumerate(config.blocks):
             for i in range(c.layers):
                 layer = self.blocks[b][i]
-                w0, wd, w2 = (t.detach() for t in layer.weights(c.exp, c.kernel))
+                w0, wd, w2 = layer.weights(c.exp, c.kernel)
                 mid = c.exp * layer.cin
                 tensors += [("CONV", w0), ("BN", layer.bn0.arrays(mid)), ("RELU", None), ("CONV", wd),
                             ("BN", layer.bn1.arrays(mid)), ("RELU", None), ("CONV", w2), ("BN", layer.bn2.arrays(layer.cout))]
                 if c.skip and layer.stride == 1 and layer.cin == layer.cout:
                     tensors.append(("ADD", None))
-        tensors += [("GAVGPOOL", None), ("FC", self.classifier)]
-        if len(tensors) != len(net.layers):
-            raise RuntimeError(f"elastic path has {len(tensors)} layers, network has {len(net.layers)}")
-        out: dict[str, np.ndarray] = {}
-        for layer, (kind, t) in zip(net.layers, tensors):
-            if kind != layer.type:
-                raise RuntimeError(f"layer {layer.name} is {layer.type}, supernet gives {kind}")
-            if kind == "CONV":
-                out[f"{layer.name}.weight"] = t.cpu().numpy().astype(np.float32)
-            elif kind == "BN":
-                out.update({f"{layer.name}.{k}": v for k, v in t.items()})
-            elif kind == "FC":
-                out[f"{layer.name}.weight"] = t.weight.detach().cpu().numpy().astype(np.float32)
-                out[f"{layer.name}.bias"] = t.bias.detach().cpu().numpy().astype(np.float32)
-        return out
+        tensors += [("GAVGPOOL", None), ("FC", (self.classifier.weight, self.classifier.bias))]
+        return layer_arrays(net, tensors, "elastic supernet")

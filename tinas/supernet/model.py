@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from tinas.search_space import BlockChoice, DatasetSpace, SubnetConfig, to_network
+from tinas.supernet.weights import bn_arrays, layer_arrays
 
 BN_EPS = 1e-5
 
@@ -110,26 +111,19 @@ class SuperNet(nn.Module):
     def export_weights(self, config: SubnetConfig) -> dict[str, np.ndarray]:
         """The subnet's weights keyed by ``to_network`` layer names (docs/interfaces.md §5)."""
         net = to_network(config, self.space)
+
+        def item(kind: str, m: nn.Module | None):
+            if kind == "CONV":
+                return kind, m.weight
+            if kind == "BN":
+                return kind, bn_arrays(m.weight, m.bias, m.running_mean, m.running_var, m.num_features)
+            if kind == "FC":
+                return kind, (m.weight, m.bias)
+            return kind, None
+
         mods: list[tuple[str, nn.Module | None]] = [("CONV", self.stem_conv), ("BN", self.stem_bn)]
         for b, idx in enumerate(self.indices(config)):
             for layer in self.blocks[b][idx]:
                 mods += layer.layers_in_network_order()
         mods += [("GAVGPOOL", None), ("FC", self.classifier)]
-        if len(mods) != len(net.layers):
-            raise RuntimeError(f"supernet path has {len(mods)} layers, network has {len(net.layers)}")
-        out: dict[str, np.ndarray] = {}
-        for layer, (kind, m) in zip(net.layers, mods):
-            if kind != layer.type:
-                raise RuntimeError(f"layer {layer.name} is {layer.type}, supernet gives {kind}")
-            if kind == "CONV":
-                w = m.weight.detach().cpu().numpy().astype(np.float32)
-                out[f"{layer.name}.weight"] = w[..., None] if w.ndim == 3 else w
-            elif kind == "FC":
-                out[f"{layer.name}.weight"] = m.weight.detach().cpu().numpy().astype(np.float32)
-                out[f"{layer.name}.bias"] = m.bias.detach().cpu().numpy().astype(np.float32)
-            elif kind == "BN":
-                out[f"{layer.name}.gamma"] = m.weight.detach().cpu().numpy().astype(np.float32)
-                out[f"{layer.name}.beta"] = m.bias.detach().cpu().numpy().astype(np.float32)
-                out[f"{layer.name}.mean"] = m.running_mean.detach().cpu().numpy().astype(np.float32)
-                out[f"{layer.name}.var"] = m.running_var.detach().cpu().numpy().astype(np.float32)
-        return out
+        return layer_arrays(net, [item(k, m) for k, m in mods], "supernet")
