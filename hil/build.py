@@ -11,6 +11,8 @@ import hashlib
 import re
 import shutil
 import subprocess
+
+from filelock import FileLock
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,31 +92,38 @@ def build_firmware(port: str, platform: Platform | None = None, flags: tuple[str
     h.update(" ".join(flags).encode())
     out = BUILD_ROOT / f"{port}-{h.hexdigest()[:12]}"
     elf = out / "tinas_fw.elf"
-    reused = elf.is_file()
-    if not reused:
-        tmp = out.with_name(out.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        (tmp / "emu_costs.h").write_text(gen)
-        inc = [f"-I{FIRMWARE_DIR / 'include'}", f"-I{FIRMWARE_DIR / 'ports' / port}", f"-I{FIRMWARE_DIR / 'toolchain'}", f"-I{tmp}"]
-        objs = []
-        for i, src in enumerate(srcs):
-            obj = tmp / f"{i:02d}_{src.stem}.o"
-            r = subprocess.run([clang, *CFLAGS, *flags, *inc, "-c", str(src), "-o", str(obj)], capture_output=True, text=True)
-            if r.returncode != 0:
-                raise BuildError(f"compiling {src.name} for {port} failed:\n{r.stderr[-3000:]}")
-            objs.append(str(obj))
-        r = subprocess.run([lld, "-T", str(FIRMWARE_DIR / "toolchain" / "fr5994.ld"), "--gc-sections", "-z",
-                            "max-page-size=2", "-z", "noseparate-code", *objs, "-o", str(tmp / "tinas_fw.elf")],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            if "will not fit in region" in r.stderr or "overflowed" in r.stderr:
-                raise BuildError(f"the {port} firmware does not fit the MSP430 small memory model "
-                                 f"(code+const must stay below 12 KiB at 0x4000 in this layout): {r.stderr.strip()[-600:]}")
-            raise BuildError(f"linking the {port} firmware failed:\n{r.stderr[-3000:]}")
-        shutil.rmtree(out, ignore_errors=True)
-        tmp.rename(out)
+    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out) + ".lock"):  # parallel workers asking for the same build wait for one
+        reused = elf.is_file()
+        if not reused:
+            _compile_and_link(port, srcs, gen, flags, out, clang, lld)
     size = subprocess.run([_tool("llvm-size-14"), str(elf)], capture_output=True, text=True).stdout.splitlines()[-1].split()
     nm = subprocess.run([_tool("llvm-nm-14"), str(elf)], capture_output=True, text=True).stdout
     syms = {m.group(3): int(m.group(1), 16) for m in re.finditer(r"^([0-9a-f]+) (\w) (\S+)$", nm, re.M)}
     return BuildResult(port, elf, int(size[0]), int(size[1]), int(size[2]), 0x3000, syms, reused)
+
+
+def _compile_and_link(port: str, srcs: list[Path], gen: str, flags: tuple[str, ...], out: Path, clang: str, lld: str) -> None:
+    """Compile and link into a temporary folder, then move it into place (a failed build leaves nothing)."""
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    (tmp / "emu_costs.h").write_text(gen)
+    inc = [f"-I{FIRMWARE_DIR / 'include'}", f"-I{FIRMWARE_DIR / 'ports' / port}", f"-I{FIRMWARE_DIR / 'toolchain'}", f"-I{tmp}"]
+    objs = []
+    for i, src in enumerate(srcs):
+        obj = tmp / f"{i:02d}_{src.stem}.o"
+        r = subprocess.run([clang, *CFLAGS, *flags, *inc, "-c", str(src), "-o", str(obj)], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BuildError(f"compiling {src.name} for {port} failed:\n{r.stderr[-3000:]}")
+        objs.append(str(obj))
+    r = subprocess.run([lld, "-T", str(FIRMWARE_DIR / "toolchain" / "fr5994.ld"), "--gc-sections", "-z",
+                        "max-page-size=2", "-z", "noseparate-code", *objs, "-o", str(tmp / "tinas_fw.elf")],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        if "will not fit in region" in r.stderr or "overflowed" in r.stderr:
+            raise BuildError(f"the {port} firmware does not fit the MSP430 small memory model "
+                             f"(code+const must stay below 12 KiB at 0x4000 in this layout): {r.stderr.strip()[-600:]}")
+        raise BuildError(f"linking the {port} firmware failed:\n{r.stderr[-3000:]}")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)

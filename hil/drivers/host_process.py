@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from hil.firmware_paths import FIRMWARE_DIR
 from hil.serial_protocol import Frame, FrameParser
@@ -30,7 +31,9 @@ class HostRunError(TinasError):
 def build_host_firmware(broken: bool = False) -> Path:
     """Build (incrementally) the native firmware with make; returns the executable."""
     target = "host-broken" if broken else "host"
-    proc = subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), target], capture_output=True, text=True)
+    (FIRMWARE_DIR / "build").mkdir(exist_ok=True)
+    with FileLock(str(FIRMWARE_DIR / "build" / f".{target}.lock")):  # parallel test workers build once
+        proc = subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), target], capture_output=True, text=True)
     if proc.returncode != 0:
         raise TinasError(f"host firmware build failed:\n{proc.stderr[-2000:]}")
     return FIRMWARE_DIR / "build" / target / "tinas_fw"
