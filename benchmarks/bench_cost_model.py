@@ -12,11 +12,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tinas.cost import LayerCache, evaluate  # noqa: E402
+from tinas.cost import LayerCache, evaluate, explore_layer_int  # noqa: E402
 from tinas.network import Network  # noqa: E402
 from tinas.platform import load_platform  # noqa: E402
 
-import contextlib, io  # noqa: E401,E402
+import contextlib  # noqa: E402
+import io  # noqa: E402
 
 
 def main() -> None:
@@ -29,11 +30,10 @@ def main() -> None:
         best = float("inf")
         for _ in range(3):
             t = time.perf_counter()
-            cost = evaluate(net, platform, cache=None)
+            evaluate(net, platform, cache=None)
             best = min(best, time.perf_counter() - t)
         cold.append(best)
-        cands += sum(1 for _ in net.layers) and sum(
-            __import__("tinas.cost.explorer", fromlist=["x"]).explore_layer_int(l, platform).candidates for l in net.layers)
+        cands += sum(explore_layer_int(l, platform).candidates for l in net.layers)
     cache = LayerCache()
     for net in nets:
         evaluate(net, platform, cache=cache)

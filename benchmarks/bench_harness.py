@@ -46,7 +46,7 @@ def main() -> None:
         n += 2
     res["energy_model_events_per_s"] = n / (time.perf_counter() - t0)
     m = EnergyModel.from_platform(load_profile("solar_june"), load_platform().with_capacitor(0.005))
-    t0, sim = time.perf_counter(), 0.0
+    t0 = time.perf_counter()
     while m.t_s < 400.0:
         m.power_off(m.power_on() // 3)
     res["energy_model_wall_s_for_400_s_schedule"] = time.perf_counter() - t0

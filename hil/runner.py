@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from hil.targets.base import RunResult
 from hil.targets.registry import create_target
 from tinas.cost import COST_MODEL_VERSION, evaluate_design
 from tinas.export.artifact import load_artifact
-from tinas.platform import Platform, load_platform
+from tinas.platform import load_platform
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,6 @@ def run_matrix(specs: list[RunSpec], workers: int = 1) -> tuple[list[Measurement
     """All specs, in parallel worker processes; a failing spec raises after the others finish."""
     rows: list[MeasurementRow] = []
     timelines: list[dict] = []
-    t0 = time.perf_counter()
     if workers <= 1 or len(specs) == 1:
         for s in tqdm(specs, desc="runs", unit="run"):
             r, tl = run_spec(s)
@@ -122,9 +120,4 @@ def run_matrix(specs: list[RunSpec], workers: int = 1) -> tuple[list[Measurement
             for r, tl in tqdm(pool.map(run_spec, specs), total=len(specs), desc="runs", unit="run"):
                 rows += r
                 timelines.append(tl)
-    _ = t0
     return rows, timelines
-
-
-def default_platform() -> Platform:
-    return load_platform()

@@ -4,7 +4,6 @@ inside writes) in turn, resume, and check every run ends with the bit-exact outp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm

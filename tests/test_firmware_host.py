@@ -3,7 +3,6 @@ tiling, and under power failures at every NVM write (the sweep can fail: a broke
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from hil.drivers.host_process import HostDevice, build_host_firmware

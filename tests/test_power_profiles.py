@@ -15,7 +15,7 @@ def test_shipped_profiles():
     solar = load_profile("solar_june")
     assert solar.kind == "recorded" and "TMY3" in solar.meta["source"] and solar.energy_j > 0
     sq = load_profile("square_wave")
-    assert sq.energy_j == pytest.approx(8e-3 * 2 * 5 - 0.0, rel=0.15)  # 8 mW for half of 19.5 s
+    assert sq.energy_j == pytest.approx(8e-3 * 10.0, rel=1e-12)  # 8 mW during 0-2, 4-6, 8-10, 12-14, 16-18 s
 
 
 @pytest.mark.parametrize("body, needle", [

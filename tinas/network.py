@@ -125,7 +125,6 @@ def validate_layer(layer: Layer) -> None:
         _need(not k.empty and all(v is not None and v >= 1 for v in k.dims()), layer, "kernel K needs N, CH, H, W")
         _need(k.N == ofm.CH, layer, f"K.N={k.N} must equal OFM.CH={ofm.CH}")
     if layer.type == "CONV":
-        _need(layer.optype not in _EXPECTED_OPTYPE or True, layer, "")
         _need(layer.optype in STANDARD_CONV_OPTYPES | DEPTHWISE_OPTYPES and layer.optype != O_FC, layer,
               "CONV layer needs a convolution optype")
         _need(layer.stride in (1, 2), layer, f"stride must be 1 or 2, got {layer.stride}")

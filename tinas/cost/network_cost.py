@@ -9,7 +9,7 @@ from typing import Literal, Sequence
 from tinas.cost.capacitor import CapacitorError
 from tinas.cost.explorer import (
     ERR_ATOMICITY_C1, ERR_SPATIAL_C0, ERR_STORAGE_C2, LAYER_CACHE, LayerCache, LayerIntResult,
-    evaluate_layer_cont, evaluate_layer_int,
+    evaluate_layer_cont, evaluate_layer_int, explore_layer_int,
 )
 from tinas.network import Layer, LayerDesign, Network
 from tinas.platform import Platform
@@ -156,8 +156,6 @@ def evaluate(network: Network, platform: Platform, *, ccap_f: float | None = Non
     if err:
         return _fail(err, ERR_STORAGE_C2, use, platform)
     ints = []
-    from tinas.cost.explorer import explore_layer_int
-
     for layer in network.layers:
         try:
             r = cache.explore(layer, platform) if cache is not None else explore_layer_int(layer, platform)

@@ -15,7 +15,7 @@ import numpy as np
 from tinas.network import LayerDesign, Network
 from tinas.quant import q15
 from tinas.quant.graph import ExportError, QLayer, build_graph
-from tinas.quant.ops import conv_sum, float_forward
+from tinas.quant.ops import float_forward
 
 F_INPUT = 15
 
