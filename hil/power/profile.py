@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,21 @@ import numpy as np
 from tinas.errors import TinasError
 from tinas.records import atomic_write_text
 
-PROFILE_DIR = Path(__file__).resolve().parent.parent.parent / "power_profiles"
+PROFILE_DIR = Path(__file__).resolve().parent.parent.parent / "power_profiles"  # shipped, read-only to imports
+
+
+def user_profile_dir() -> Path:
+    """Where ``hil profiles import`` puts recordings: $HIL_PROFILE_DIR, else
+    $XDG_DATA_HOME/tinas-hil/power_profiles (~/.local/share/... by default). Never the shipped folder."""
+    env = os.environ.get("HIL_PROFILE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tinas-hil" / "power_profiles"
+
+
+def shipped_names() -> set[str]:
+    return {f.stem for f in PROFILE_DIR.glob("*.csv")}
 KINDS = ("recorded", "synthetic", "thevenin")
 REQUIRED = ("name", "kind", "source", "licence")
 
@@ -126,18 +141,24 @@ def parse_profile(text: str, source: str) -> PowerProfile:
 
 
 def load_profile(name_or_path: str | Path) -> PowerProfile:
-    """A shipped profile by name, or a CSV file."""
+    """A shipped profile by name, then an imported one (user folder) by name, or a CSV file."""
     p = Path(name_or_path)
     if not p.suffix:
         p = PROFILE_DIR / f"{name_or_path}.csv"
+        if not p.is_file():
+            p = user_profile_dir() / f"{name_or_path}.csv"
     if not p.is_file():
-        known = ", ".join(sorted(f.stem for f in PROFILE_DIR.glob("*.csv")))
-        raise ProfileError(f"power profile {name_or_path!r} not found (shipped: {known})")
+        known = ", ".join(sorted(shipped_names()))
+        imported = ", ".join(sorted(f.stem for f in user_profile_dir().glob("*.csv"))) or "none"
+        raise ProfileError(f"power profile {name_or_path!r} not found (shipped: {known}; imported: {imported})")
     return parse_profile(p.read_text(encoding="utf-8"), str(p))
 
 
 def list_profiles() -> list[PowerProfile]:
-    return [load_profile(f) for f in sorted(PROFILE_DIR.glob("*.csv"))]
+    """Shipped profiles, then imported ones (an imported file named like a shipped one is skipped)."""
+    shipped = sorted(PROFILE_DIR.glob("*.csv"))
+    imported = [f for f in sorted(user_profile_dir().glob("*.csv")) if f.stem not in shipped_names()]
+    return [load_profile(f) for f in shipped + imported]
 
 
 def to_csv(meta: dict[str, str], time_s: np.ndarray | None, power_w: np.ndarray | None) -> str:
@@ -146,8 +167,10 @@ def to_csv(meta: dict[str, str], time_s: np.ndarray | None, power_w: np.ndarray 
         buf.write(f"# {k}: {v}\n")
     if time_s is not None:
         buf.write("time_s,power_w\n")
-        for t, p in zip(time_s, power_w):
-            buf.write(f"{t:.6g},{p:.6g}\n")
+        # times keep full precision (shortest round-trip repr): 6 significant digits made 1000.001 s
+        # and 1000.002 s of a 1 kHz recording both "1000"; powers keep 9 digits
+        for t, p in zip(np.asarray(time_s, dtype=float).tolist(), np.asarray(power_w, dtype=float).tolist()):
+            buf.write(f"{t!r},{p:.9g}\n")
     return buf.getvalue()
 
 
