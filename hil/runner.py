@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tqdm import tqdm
+from tinas.progress import tqdm
 
 from hil.measurements import MeasurementRow
 from hil.power.energy_model import EnergyModel, active_power_w

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
+from tinas.progress import tqdm
 
 from tinas.cost import evaluate
 from tinas.datasets import load_dataset
