@@ -48,6 +48,7 @@ class RunSpec:
     timeout_s: float = 900.0
     proactive: bool | None = None
     inventory: str | None = None  # board runs: the inventory to take a free board from
+    max_recharge_s: float = 86_400.0  # a longer single recharge is refused (hil.power.energy_model)
 
 
 def _firmware_hash(target) -> str:
@@ -82,7 +83,7 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
         target = create_target(spec.target)
     try:
         target.load(spec.artifact_dir)
-        model = EnergyModel.from_platform(profile, platform)
+        model = EnergyModel.from_platform(profile, platform, max_recharge_s=spec.max_recharge_s)
         r_int: RunResult = target.run(model, timeout_s=spec.timeout_s, proactive=spec.proactive)
         r_cont: RunResult = target.run(ContinuousPower(), timeout_s=spec.timeout_s, proactive=False)
     finally:

@@ -155,3 +155,12 @@ def _alive(pid: int) -> bool:
             return f.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_nanowatt_profile_is_refused_before_running(art, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(runner, "run_spec", lambda s: pytest.fail("must not run"))
+    prof = tmp_path / "nw.csv"
+    prof.write_text("# name: nw\n# kind: synthetic\n# source: test\n# licence: CC0\ntime_s,power_w\n0,1e-9\n1,1e-9\n")
+    rc = main(_args(art, tmp_path / "m.csv", "--profile", str(prof), "--ccap", "0.00047"))
+    err = capsys.readouterr().err
+    assert rc == 2 and "never reaches Von" in err and "leak" in err and not (tmp_path / "m.csv").exists()

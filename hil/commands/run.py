@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repeat", type=positive_int, default=1, help="runs per (artifact, profile, capacitor)")
     p.add_argument("--workers", type=positive_int, default=1, help="parallel worker processes")
     p.add_argument("--timeout", type=positive_float, default=900.0, help="wall-clock limit per inference, seconds")
+    p.add_argument("--max-recharge", type=positive_float, default=86_400.0,
+                   help="refuse a run whose single recharge to Von would take longer, seconds (default a day)")
     p.add_argument("--platform", default=None, help="platform profile TOML (default: packaged MSP430FR5994)")
     p.add_argument("--inventory", default=None, help="board inventory (YAML) for --target board")
     p.add_argument("--out", required=True, help="measurement table (.csv or .parquet)")
@@ -70,7 +72,8 @@ def validate(specs) -> None:
                            (("p", s.profile), lambda: load_profile(s.profile)),
                            (("c", s.platform_path, s.ccap_f, s.rehm_ohm, s.profile),
                             lambda: EnergyModel.from_platform(load_profile(s.profile), load_platform(
-                                s.platform_path).with_capacitor(s.ccap_f, s.rehm_ohm)))):
+                                s.platform_path).with_capacitor(s.ccap_f, s.rehm_ohm),
+                                max_recharge_s=s.max_recharge_s))):
             if key in seen:
                 continue
             seen.add(key)
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     specs = [RunSpec(args.target, a, prof, c, rehm_ohm=args.rehm, platform_path=args.platform, seed=r,
-                     timeout_s=args.timeout, inventory=args.inventory)
+                     timeout_s=args.timeout, inventory=args.inventory, max_recharge_s=args.max_recharge)
              for a in args.artifact for prof in args.profile for c in args.ccap for r in range(args.repeat)]
     out.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(out.parent / f".{out.name}.lock"))
