@@ -128,6 +128,18 @@ def parse_profile(text: str, source: str) -> PowerProfile:
         raise ProfileError(f"{source}: no samples")
     t = a[:, 0]
     p = a[:, 1] if a.shape[1] == 2 else a[:, 1] * a[:, 2]
+    return make_profile(meta, t, p, source)
+
+
+def make_profile(meta: dict[str, str], t: np.ndarray, p: np.ndarray, source: str) -> PowerProfile:
+    """A sampled profile from arrays, with the same checks as a CSV file (importers use this directly,
+    so a million-sample recording is not round-tripped through text)."""
+    t = np.asarray(t, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if t.size < 1:
+        raise ProfileError(f"{source}: no samples")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(p))):
+        raise ProfileError(f"{source}: NaN or infinite value")
     bad = np.flatnonzero(np.diff(t) <= 0)
     if bad.size:
         raise ProfileError(f"{source}: time goes backwards or repeats at sample {bad[0] + 2} "
