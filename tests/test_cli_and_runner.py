@@ -14,6 +14,7 @@ import pytest
 from hil.cli import main as hil_main
 from tests.fw_models import IMAGE_BLOCKS, make_artifact
 from tinas.cli import main as tinas_main
+from tinas.network import Network
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,13 @@ def test_small_full_search_and_export(tmp_path, capsys):
     assert evo["memo"]["networks_costed"] == evo["memo"]["cost_misses"]  # each network costed once
     assert tinas_main(["export", str(tmp_path / "t_solution.json"), "--out", str(tmp_path / "art")]) == 0
     assert (tmp_path / "art" / "model.bin").is_file()
+    # several networks of the same search, enough to calibrate on (>= 4), without the main job's internals
+    assert tinas_main(["export", "--from-search", str(tmp_path), "--networks", "4", "--out", str(tmp_path / "many")]) == 0
+    from tinas.export import load_artifact
+
+    many = sorted((tmp_path / "many").iterdir())
+    assert len(many) == 4 and len({load_artifact(a).record.blob_sha256 for a in many}) == 4
+    assert load_artifact(many[0]).record.network.layers == Network.load(tmp_path / "t_solution.json").layers
     # rerun with the same suffix resumes: nothing is recomputed, same solution
     assert tinas_main(["search", "--settings", "DIGITS.json,TiNAS-test.json", "--latreq", "60", "--ccap", "0.00047",
                        "--suffix", "t", "--out", str(tmp_path), "--stages", "2,3,4"]) == 0
