@@ -28,6 +28,14 @@ def package_version() -> str:
         return "0.1.0+source"
 
 
+class _VersionAction(argparse.Action):
+    """--version, looked up only when asked (importlib.metadata costs ~0.2 s at every start otherwise)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
+        print(f"{parser.prog} {package_version()}")
+        parser.exit()
+
+
 def discover(package: ModuleType) -> list[ModuleType]:
     """Import every command module of ``package`` (sorted by name, so help is stable)."""
     mods = []
@@ -39,7 +47,7 @@ def discover(package: ModuleType) -> list[ModuleType]:
 
 def build_parser(prog: str, description: str, package: ModuleType) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more diagnostics on stderr (-vv: debug)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
