@@ -36,6 +36,9 @@ def test_small_full_search_and_export(tmp_path, capsys):
     rc = tinas_main(["search", "--settings", "DIGITS.json,TiNAS-test.json", "--latreq", "60", "--ccap", "0.00047",
                      "--suffix", "t", "--out", str(tmp_path)])
     assert rc == 0
+    err = capsys.readouterr().err
+    assert "stage 2: supernet" in err and "final mean loss" in err  # one summary line for stage 2
+    assert "\r" not in err  # progress bars in line mode when stderr is not a terminal
     sol = json.loads((tmp_path / "t_solution.json").read_text())
     assert sol["format"] == "tinas.solution" and sol["latency_intermittent_s"] <= 60
     assert sol["accuracy_finetuned"] > 60  # chance is 10 %

@@ -8,8 +8,8 @@ Validation follows the original's layer checks (cost-model.md §3.1), and every 
 from __future__ import annotations
 
 import json
+import logging
 import re
-import sys
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tinas.errors import ContractError
 from tinas.records import Record
+
+_log = logging.getLogger(__name__)
 
 LayerType = Literal["CONV", "FC", "BN", "RELU", "ADD", "GAVGPOOL"]
 LoopOrder = Literal["reuse_I", "reuse_W", "reuse_O"]
@@ -244,5 +246,5 @@ def read_json_lenient(path: str | Path) -> Any:
         data = json.loads(fixed)
     except json.JSONDecodeError as exc:
         raise NetworkError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
-    print(f"note: {p}: removed trailing commas before parsing", file=sys.stderr)
+    _log.warning(f"note: {p}: removed trailing commas before parsing")
     return data
