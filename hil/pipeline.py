@@ -27,7 +27,7 @@ def say(msg: str) -> None:
 
 def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, networks: int = 10,
                  profiles: tuple[str, ...] = ("thevenin_tinas", "square_wave", "solar_june"), workers: int = 2,
-                 seed: int = 123) -> Path:
+                 seed: int = 123, rehm_ohm: float | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     say("1/5 search: stage 1, supernet, evolution, fine-tune (DIGITS, TiNAS-test settings)")
     settings = load_settings(["DIGITS.json", "TiNAS-test.json"],
@@ -35,7 +35,7 @@ def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, net
                                         "PLATFORM_SETTINGS": {"LAT_E2E_REQ": latreq_s, "CCAP": ccap_f},
                                         "NAS_SETTINGS_GENERAL": {"SEED": seed}})
     base = load_platform()
-    platform = base.with_capacitor(ccap_f)
+    platform = base.with_capacitor(ccap_f, rehm_ohm)  # checked first: a bad capacitor fails before the search
     search_dir = out / "search"
     written = run_pipeline(settings, platform, search_dir)
     sol = json.loads(Path(written["solution"]).read_text())
@@ -48,7 +48,7 @@ def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, net
     say(f"   {len(arts)} artifacts")
 
     say(f"3/5 emulated runs: {len(arts)} networks × {len(profiles)} profiles, intermittent and continuous")
-    specs = [RunSpec("emulator", a, p, ccap_f, seed=seed) for a in arts for p in profiles]
+    specs = [RunSpec("emulator", a, p, ccap_f, rehm_ohm=rehm_ohm, seed=seed) for a in arts for p in profiles]
     rows, _ = run_matrix(specs, workers=workers)
     meas = write_table(rows, out / "measurements.csv")
     bad = [r for r in rows if not r.output_correct]

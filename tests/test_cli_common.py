@@ -42,3 +42,28 @@ def test_quiet_disables_progress(monkeypatch):
     for _ in tqdm(range(10), file=buf):
         pass
     assert buf.getvalue() == ""
+
+
+@pytest.mark.parametrize("cmd", ["microbench", "pipeline", "run", "calibrate", "profiles"])
+def test_every_flag_has_help(cmd):
+    import argparse
+
+    import hil.commands
+    from tinas.cli import build_parser
+
+    parser = build_parser("hil", "", hil.commands)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[cmd]
+    missing = [a.option_strings or a.dest for a in sub._actions
+               if a.help is None and not isinstance(a, argparse._HelpAction)]
+    assert missing == [], f"hil {cmd}: flags without help: {missing}"
+
+
+def test_pipeline_capacitor_error_suggests_a_flag_it_has(tmp_path, capsys):
+    from hil.cli import main
+
+    assert main(["pipeline", "--ccap", "0.002", "--out", str(tmp_path / "job")]) == 2
+    err = capsys.readouterr().err
+    assert "--rehm" in err
+    with pytest.raises(SystemExit):
+        main(["pipeline", "--help"])
+    assert "--rehm" in capsys.readouterr().out

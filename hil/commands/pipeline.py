@@ -12,6 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "power profiles, calibrate the cost model and write a report.")
     p.add_argument("--out", default="runs/main-job", help="folder for every output of the job (default runs/main-job)")
     p.add_argument("--ccap", type=float, default=0.00047, help="capacitor in farads (default 470 µF)")
+    p.add_argument("--rehm", type=float, default=None,
+                   help="harvester series resistance in ohms (default: looked up for --ccap)")
     p.add_argument("--latreq", type=float, default=60.0,
                    help="end-to-end intermittent latency requirement of the search, seconds (default 60)")
     p.add_argument("--networks", type=int, default=10,
@@ -24,11 +26,11 @@ def run(args: argparse.Namespace) -> int:
     from hil.pipeline import run_main_job
     from tinas.errors import TinasError
 
-    if not (args.ccap > 0 and args.latreq > 0):
-        raise TinasError("--ccap and --latreq must be positive")
+    if not (args.ccap > 0 and args.latreq > 0 and (args.rehm is None or args.rehm > 0)):
+        raise TinasError("--ccap, --latreq and --rehm must be positive")
     if args.networks < 4:
         raise TinasError(f"--networks {args.networks}: calibration needs at least 4 networks")
     if args.workers < 1:
         raise TinasError("--workers must be at least 1")
-    run_main_job(Path(args.out), args.ccap, args.latreq, args.networks, workers=args.workers)
+    run_main_job(Path(args.out), args.ccap, args.latreq, args.networks, workers=args.workers, rehm_ohm=args.rehm)
     return 0

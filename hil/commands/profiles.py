@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="list: shipped and imported profiles. plot NAME: a PNG of one profile. "
                                    f"import FILE --format F: convert a recording into {user_profile_dir()} "
                                    "(or --out); shipped profiles are never overwritten.")
-    p.add_argument("action", nargs="?", default="list", choices=("list", "plot", "import"))
+    p.add_argument("action", nargs="?", default="list", choices=("list", "plot", "import"),
+                   help="list (default), plot NAME, or import FILE")
     p.add_argument("name", nargs="?", help="profile name (plot) or recording file (import)")
     p.add_argument("--out", default=None, help="plot: PNG path (default runs/plots/NAME.png); import: profile CSV "
                                                "path (default: the user profile folder)")

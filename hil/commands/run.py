@@ -38,7 +38,8 @@ def positive_float(text: str) -> float:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run model artifacts on a target under power profiles")
-    p.add_argument("--target", default="emulator", choices=("emulator", "host", "board"))
+    p.add_argument("--target", default="emulator", choices=("emulator", "host", "board"),
+                   help="emulator (MSP430 simulator, default), host (native build) or board (--inventory)")
     p.add_argument("--artifact", nargs="+", required=True, help="artifact folder(s) from 'tinas export'")
     p.add_argument("--profile", nargs="+", default=["thevenin_tinas"], help="shipped profile name(s) or CSV file(s)")
     p.add_argument("--ccap", nargs="+", type=positive_float, default=[None],
