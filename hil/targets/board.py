@@ -111,13 +111,18 @@ class BoardTarget:
                     replayer.start()
             self.transition(TargetState.RUNNING)
             frames, boots, events, result, done = [], 0, [], None, None
+            last_rx = 0.0
             while done is None:
                 if time.perf_counter() - t0 > timeout_s:
                     raise BoardError(f"board {self.spec.board_id} did not report completion within {timeout_s} s "
                                      f"({boots} boots, {self.parser.frames_ok} frames, {self.parser.frames_bad_crc} bad CRC)")
                 data = port.read(4096)
                 now = time.perf_counter() - t0
-                for f in self.parser.feed(data, now):
+                if data:
+                    last_rx = now
+                # a false sync claiming a long frame must not wait forever once the line is idle
+                got = self.parser.feed(data, now) if data or now - last_rx < 0.5 else self.parser.flush(now)
+                for f in got:
                     frames.append(f)
                     if f.type == FrameType.BOOT:
                         boots += 1

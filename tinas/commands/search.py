@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from tinas.search.cli_args import add_search_arguments, out_dir_from, platform_from, settings_from_args
-from tinas.search.pipeline import run_pipeline
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
                          imo_cap=args.imcreq)
         print(f"comparison: {out / 'comparison.md'}")
         return 0
+    from tinas.search.pipeline import run_pipeline
+
     settings = settings_from_args(args)
     written = run_pipeline(settings, platform_from(settings, args), out_dir_from(settings, args))
     for stage, path in written.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
+import logging
 from pathlib import Path
 
 from tinas.errors import TinasError
@@ -11,6 +11,8 @@ from tinas.platform import Platform
 from tinas.records import atomic_write_text
 from tinas.search.stage1 import run_stage1, stage1_settings_hash
 from tinas.settings import Settings
+
+_log = logging.getLogger(__name__)
 
 
 def _parse_stages(text: str) -> list[int]:
@@ -34,17 +36,17 @@ def run_pipeline(settings: Settings, platform: Platform, out_dir: Path) -> dict[
     if 1 in stages:
         if ss_path.exists() and stages != [1] and \
                 json.loads(ss_path.read_text()).get("settings_sha256") == stage1_settings_hash(settings, platform):
-            print(f"stage 1: reusing {ss_path}", file=sys.stderr)
+            _log.info(f"stage 1: reusing {ss_path}")
         else:
             res = run_stage1(settings, platform, out_dir)
             if res.best is None:
                 lat_min = min((v["latency_min"] for v in res.log["per_supernet_stats"].values()
                                if v["latency_min"] != -1), default=None)
-                print(f"stage 1: no (width, resolution) pair had enough subnets meeting the constraints "
+                _log.info(f"stage 1: no (width, resolution) pair had enough subnets meeting the constraints "
                       f"(latency requirement {settings['PLATFORM_SETTINGS']['LAT_E2E_REQ']} s; fastest subnet "
-                      f"found {lat_min if lat_min is None else round(lat_min, 3)} s)", file=sys.stderr)
+                      f"found {lat_min if lat_min is None else round(lat_min, 3)} s)")
             else:
-                print(f"stage 1: chose width {res.best[0]}, resolution {res.best[1]}", file=sys.stderr)
+                _log.info(f"stage 1: chose width {res.best[0]}, resolution {res.best[1]}")
         written["stage1"] = ss_path
     later = [s for s in stages if s > 1]
     if later:

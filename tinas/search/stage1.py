@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
+from tinas.progress import tqdm
 
 from tinas.platform import Platform
 from tinas.records import atomic_write_text
