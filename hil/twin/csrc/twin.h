@@ -137,6 +137,8 @@ struct twin {
     void *lea, *dma, *mpy, *eusci, *xfram, *timer, *sys;
     uint32_t breakpoints[8];
     uint32_t n_breakpoints;
+    /* added by twin-periph (appended so earlier offsets do not move) */
+    uint8_t lea_busy;           /* LEA executing: bus.c must fault on a CPU access to LEA RAM 0x2C00-0x3BFF */
 };
 
 /* ---- services the core offers peripherals ---- */
@@ -164,7 +166,36 @@ TWIN_PERIPHERAL(lea)     /* Low-Energy Accelerator */
 void extfram_reset(twin_t *m);                         /* power-on: WEL cleared, status reg kept (it is nonvolatile) */
 void extfram_select(twin_t *m, int selected);          /* CS edge */
 uint8_t extfram_xfer(twin_t *m, uint8_t mosi);         /* one full byte clocked in and out */
-void dma_trigger(twin_t *m, unsigned trigger);         /* a DMA trigger source fired (UG DMA trigger table) */
+/* DMA trigger SOURCES (not trigger numbers): on the FR5994 the same trigger number means a different source on
+ * channels 0-2 and 3-5 (datasheet SLASE54 "DMA Trigger Assignments"; TI msp430fr5994.h DMAxTSEL__ names), so a
+ * peripheral names its source and dma.c maps each channel's DMAxTSEL onto sources. */
+enum twin_dma_source {
+    TWIN_DMA_SRC_NONE = 0, TWIN_DMA_SRC_DMAREQ,
+    TWIN_DMA_SRC_TA0CCR0, TWIN_DMA_SRC_TA0CCR2, TWIN_DMA_SRC_TA1CCR0, TWIN_DMA_SRC_TA1CCR2, TWIN_DMA_SRC_TA2CCR0,
+    TWIN_DMA_SRC_TA3CCR0, TWIN_DMA_SRC_TB0CCR0, TWIN_DMA_SRC_TB0CCR2, TWIN_DMA_SRC_TA4CCR0,
+    TWIN_DMA_SRC_AES0, TWIN_DMA_SRC_AES1, TWIN_DMA_SRC_AES2,
+    TWIN_DMA_SRC_UCA0RX, TWIN_DMA_SRC_UCA0TX, TWIN_DMA_SRC_UCA1RX, TWIN_DMA_SRC_UCA1TX,
+    TWIN_DMA_SRC_UCA2RX, TWIN_DMA_SRC_UCA2TX, TWIN_DMA_SRC_UCA3RX, TWIN_DMA_SRC_UCA3TX,
+    TWIN_DMA_SRC_UCB0RX0, /* then TX0, RX1, TX1, RX2, TX2, RX3, TX3 for B0, B1, B2, B3: UCB0RX0 + 8*n + k */
+    TWIN_DMA_SRC_UCB3TX3 = TWIN_DMA_SRC_UCB0RX0 + 31,
+    TWIN_DMA_SRC_ADC12, TWIN_DMA_SRC_LEA, TWIN_DMA_SRC_MPY,
+    TWIN_DMA_SRC_DMA0IFG, /* .. DMA5IFG = DMA0IFG + 5 */
+    TWIN_DMA_SRC_DMAE0 = TWIN_DMA_SRC_DMA0IFG + 6,
+    TWIN_DMA_NSRC
+};
+void dma_trigger(twin_t *m, unsigned source);          /* a trigger source had a rising edge (enum twin_dma_source) */
+
+/* ---- hooks between the core (twin-core) and the peripherals (twin-periph) ---- */
+/* sys.c calls this after every write that may change m->pout[i] or m->pdir[i] (i = port number - 1, P1 = 0):
+ * the SPI side watches the external FRAM's chip select (P5.3, active low) there. */
+void periph_pins_changed(twin_t *m, unsigned port_index);
+/* twin_power_off calls this first: the eUSCIs stop, an SPI byte in flight is lost (torn write). */
+void periph_power_off(twin_t *m);
+/* twin_free calls this: frees the state the peripheral modules allocated in their _reset. */
+void periph_free(twin_t *m);
+/* sys.c provides the clock frequencies it derives from CSCTL0-6 (which: 0 MCLK, 1 SMCLK, 2 ACLK), in Hz.
+ * The peripherals hold a weak default (cfg.mclk_hz for MCLK and SMCLK) so they link without sys.c. */
+double sys_clock_hz(twin_t *m, int which);
 
 /* ---- the API the Python binding calls ---- */
 typedef struct {
