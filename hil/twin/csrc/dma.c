@@ -309,7 +309,6 @@ void dma_reset(twin_t *m)
     twin_irq(m, DMA_VEC, 0);
 }
 
-void dma_free(twin_t *m) { free(m->dma); m->dma = NULL; }
 
 const twin_region dma_regions[] = {{0x0500, 0x056F, dma_read, dma_write, "DMA"}};
 const unsigned dma_nregions = 1;

@@ -31,7 +31,6 @@
  * A1..A3 (nothing is connected there). Registers written while a module is held in reset (UCSWRST = 1) are
  * just stored, so reset-safe initialisation of unused modules is accepted.
  */
-#include <math.h>
 #include <string.h>
 #include "periph.h"
 
@@ -73,7 +72,6 @@ typedef struct {
     eu_inst u[EU_N];
     uint64_t now;      /* the time of the event being processed, or m->cycle between events */
     int in_advance;
-    int cs_low;        /* external FRAM chip select as last seen */
     int bus_master;    /* eUSCI that exchanged bytes in the current CS-low frame, -1 none */
 } eu_state;
 
@@ -87,21 +85,21 @@ static const char *const eu_name[EU_N] = {"eUSCI_A0", "eUSCI_A1", "eUSCI_A2", "e
 static eu_state *es(twin_t *m) { return (eu_state *)periph_state(&m->eusci, sizeof(eu_state)); }
 static int eu_is_b(unsigned i) { return i >= 4; }
 
-__attribute__((weak)) double sys_clock_hz(twin_t *m, int which)
-{
-    return which <= 1 ? m->cfg.mclk_hz : 0.0;
-}
+/* sys.c (twin-core) gives SMCLK ticks per MCLK cycle as num/den from CSCTL3; without it SMCLK = MCLK. */
+__attribute__((weak)) void sys_smclk_ratio(twin_t *m, uint32_t *num, uint32_t *den);
 
 uint64_t periph_clk_to_mclk(twin_t *m, int which, uint64_t n)
 {
-    double f = sys_clock_hz(m, which), fm = sys_clock_hz(m, 0);
-    if (f <= 0.0 || fm <= 0.0) {
-        twin_fault(m, "peripheral clock %d is not running (PC 0x%04X)", which, PERIPH_PC(m));
+    uint32_t num = 1, den = 1;
+    if (which != 1) {
+        twin_fault(m, "peripheral clocked from ACLK/UCLK is not modelled (PC 0x%04X)", PERIPH_PC(m));
         return 1;
     }
-    if (f == fm)
+    if (sys_smclk_ratio)
+        sys_smclk_ratio(m, &num, &den);
+    if (!num || !den)
         return n;
-    return (uint64_t)ceil((double)n * fm / f - 1e-9);
+    return (n * den + num - 1) / num; /* n SMCLK ticks = n * den / num MCLK cycles, rounded up */
 }
 
 static unsigned eu_src_rx(unsigned i)
@@ -165,18 +163,13 @@ static void eu_start_shift(twin_t *m, unsigned i, uint8_t byte, uint64_t t)
     eu_update_load(m);
 }
 
-static int eu_cs_low_now(twin_t *m)
-{
-    return (m->pdir[4] & 0x08u) && !(m->pout[4] & 0x08u); /* P5.3 output driven low */
-}
-
 /* One byte on the SPI bus: the external FRAM answers while its CS is low; otherwise MISO floats (FFh). */
 static uint8_t eu_bus_exchange(twin_t *m, unsigned i, uint8_t mosi)
 {
     eu_state *e = es(m);
     eu_inst *u = &e->u[i];
-    if (!e->cs_low)
-        return 0xFF;
+    if (!extfram_selected(m))
+        return 0xFF; /* nothing else is on the bus: MISO floats */
     if (e->bus_master >= 0 && e->bus_master != (int)i) {
         twin_fault(m, "%s and %s both clock the external FRAM in one chip-select frame (PC 0x%04X)",
                    eu_name[e->bus_master], eu_name[i], PERIPH_PC(m));
@@ -518,47 +511,16 @@ void eusci_reset(twin_t *m)
         u->ctlw1 = 0x0003u;
         u->ifg = UCTXIFG;
     }
-    e->cs_low = eu_cs_low_now(m);
     twin_set_active(m, TWIN_LOAD_SPI, 0);
 }
 
-void eusci_free(twin_t *m) { free(m->eusci); m->eusci = NULL; }
 
-void periph_pins_changed(twin_t *m, unsigned port_index)
-{
-    eu_state *e = es(m);
-    if (port_index != 4)
-        return;
-    int low = eu_cs_low_now(m);
-    if (low == e->cs_low)
-        return;
-    eu_sync(m); /* bytes that completed before the edge belong to the frame */
-    e->cs_low = low;
-    e->bus_master = -1;
-    extfram_select(m, low);
-}
-
-void periph_power_off(twin_t *m)
+/* The chip select is about to change (extfram_select): finish the bytes that completed before the edge. */
+void eusci_cs_edge(twin_t *m)
 {
     eu_state *e = es(m);
     eu_sync(m);
-    for (unsigned i = 0; i < EU_N; i++) {
-        eu_inst *u = &e->u[i];
-        if (u->shifting && u->mode == EU_SPI && e->cs_low)
-            extfram_tear(m); /* the byte being shifted never completes: the FRAM keeps the old value */
-        u->shifting = u->rx_active = u->tx_full = 0;
-    }
-    e->cs_low = 0;
-    twin_set_active(m, TWIN_LOAD_SPI, 0);
-}
-
-void periph_free(twin_t *m)
-{
-    lea_free(m);
-    dma_free(m);
-    mpy_free(m);
-    eusci_free(m);
-    extfram_free(m);
+    e->bus_master = -1;
 }
 
 const twin_region eusci_regions[] = {

@@ -67,18 +67,20 @@ void extfram_reset(twin_t *m)
     twin_set_active(m, TWIN_LOAD_EXTFRAM_STANDBY, 1);
 }
 
-void extfram_free(twin_t *m) { free(m->xfram); m->xfram = NULL; }
 
 const extfram_stats *extfram_get_stats(twin_t *m) { return &xf(m)->stats; }
 uint8_t extfram_status(twin_t *m) { return xf(m)->status; }
-void extfram_tear(twin_t *m) { xf(m)->stats.torn_bytes++; }
 
+int extfram_selected(twin_t *m) { return xf(m)->selected; }
+
+/* sys.c calls this on each P5.3 edge (active low). */
 void extfram_select(twin_t *m, int selected)
 {
     xfram *s = xf(m);
     selected = selected != 0;
     if (selected == s->selected)
         return;
+    eusci_cs_edge(m); /* bytes that completed before the edge belong to the old frame */
     s->selected = selected;
     if (selected) {
         s->sleeping = 0; /* CS falling edge wakes the device (datasheet: tREC before the first opcode) */

@@ -15,8 +15,8 @@
  * Operand checks (as DSPLib's MSP_LEA_VALID_ADDRESS and the vectorSize rule): every operand inside
  * [LEAMB, LEAMT), N even and >= 2. An out-of-range operand sets LEAOORIFG (interrupt if LEAOORIE) and stops the
  * twin with an error, since the firmware would then wait forever for LEAPMCMDIFG; an odd or zero N stops it too.
- * LEACNF1.LEABUSY (bit 0) and LEAMODE (bits 7:4: 1 Ready, 4 RunA) read the state; m->lea_busy tells the bus
- * to stop on CPU access to LEA RAM while the command runs. Completion sets LEAPMCMDIFG; LEAIFG is write-1-to-
+ * LEACNF1.LEABUSY (bit 0) and LEAMODE (bits 7:4: 1 Ready, 4 RunA) read the state; while the command runs the LEA load is active, and
+ * bus.c stops the twin on a CPU or DMA access to LEA RAM (TWIN-CONTRACT). Completion sets LEAPMCMDIFG; LEAIFG is write-1-to-
  * clear, LEAIFGSET sets flags, LEAIV returns the highest pending source (2 COVL, 4 TIMER, 6 OOR, 8 SDI,
  * 10 PMCMD) and clears it. The interrupt request level is (LEAIE & LEAIFG) != 0 on the LEA vector.
  * Not modelled (error): any other command code, LEASWRST, a command issued while busy or with LEACMDEN clear.
@@ -68,7 +68,6 @@ static void lea_complete(twin_t *m)
     for (unsigned k = 0; k < 4; k++)
         m->mem[s->out_addr + k] = (uint8_t)(r >> (8 * k));
     s->busy = 0;
-    m->lea_busy = 0;
     s->ifg |= LEAPMCMDIFG;
     s->commands++;
     twin_set_active(m, TWIN_LOAD_LEA, 0);
@@ -139,7 +138,6 @@ static void lea_command(twin_t *m, uint32_t cmd)
     s->out_addr = out;
     s->n = n;
     s->busy = 1;
-    m->lea_busy = 1;
     s->done_at = m->cycle + m->cfg.lea_mac_cycles_fixed + (uint64_t)ceil((double)n * m->cfg.lea_mac_cycles_per_elem - 1e-9);
     twin_set_active(m, TWIN_LOAD_LEA, 1);
     twin_schedule(m, s->done_at);
@@ -258,12 +256,10 @@ void lea_reset(twin_t *m)
 {
     lea_state *s = ls(m);
     memset(s, 0, sizeof *s);
-    m->lea_busy = 0;
     twin_set_active(m, TWIN_LOAD_LEA, 0);
     twin_irq(m, LEA_VEC, 0);
 }
 
-void lea_free(twin_t *m) { free(m->lea); m->lea = NULL; }
 
 const twin_region lea_regions[] = {{0x0A80, 0x0AFF, lea_read, lea_write, "LEA"}};
 const unsigned lea_nregions = 1;

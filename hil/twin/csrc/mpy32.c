@@ -275,7 +275,6 @@ void mpy_reset(twin_t *m)
     twin_set_active(m, TWIN_LOAD_MPY, 0);
 }
 
-void mpy_free(twin_t *m) { free(m->mpy); m->mpy = NULL; }
 
 const twin_region mpy_regions[] = {{0x04C0, 0x04ED, mpy_read, mpy_write, "MPY32"}};
 const unsigned mpy_nregions = 1;

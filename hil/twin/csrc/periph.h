@@ -11,7 +11,7 @@
 /* The PC for error messages (the instruction that made the access). */
 #define PERIPH_PC(m) ((unsigned)(m)->cpu.r[0])
 
-/* State of one module, allocated on its first reset and kept across power cycles (freed by periph_free). */
+/* State of one module, allocated on its first reset and kept across power cycles (twin_free frees it). */
 static inline void *periph_state(void **slot, size_t size)
 {
     if (!*slot)
@@ -36,16 +36,12 @@ uint64_t periph_clk_to_mclk(twin_t *m, int which, uint64_t n);
 
 /* Counters the external FRAM keeps for tests and reports (extfram.c). */
 typedef struct {
-    uint64_t bytes_written, bytes_refused, bytes_read, torn_bytes;
+    uint64_t bytes_written, bytes_refused, bytes_read;
 } extfram_stats;
 const extfram_stats *extfram_get_stats(twin_t *m);
-void extfram_tear(twin_t *m);                    /* a byte was cut off mid-shift by a power failure */
 uint8_t extfram_status(twin_t *m);                /* the status register (WEL in bit 1) */
 
-void lea_free(twin_t *m);
-void dma_free(twin_t *m);
-void mpy_free(twin_t *m);
-void eusci_free(twin_t *m);
-void extfram_free(twin_t *m);
+int extfram_selected(twin_t *m);                  /* chip select low now */
+void eusci_cs_edge(twin_t *m);                    /* extfram_select calls it first: bytes done before the edge count */
 
 #endif

@@ -137,8 +137,6 @@ struct twin {
     void *lea, *dma, *mpy, *eusci, *xfram, *timer, *sys;
     uint32_t breakpoints[8];
     uint32_t n_breakpoints;
-    /* added by twin-periph (appended so earlier offsets do not move) */
-    uint8_t lea_busy;           /* LEA executing: bus.c must fault on a CPU access to LEA RAM 0x2C00-0x3BFF */
 };
 
 /* ---- services the core offers peripherals ---- */
@@ -185,17 +183,6 @@ enum twin_dma_source {
 };
 void dma_trigger(twin_t *m, unsigned source);          /* a trigger source had a rising edge (enum twin_dma_source) */
 
-/* ---- hooks between the core (twin-core) and the peripherals (twin-periph) ---- */
-/* sys.c calls this after every write that may change m->pout[i] or m->pdir[i] (i = port number - 1, P1 = 0):
- * the SPI side watches the external FRAM's chip select (P5.3, active low) there. */
-void periph_pins_changed(twin_t *m, unsigned port_index);
-/* twin_power_off calls this first: the eUSCIs stop, an SPI byte in flight is lost (torn write). */
-void periph_power_off(twin_t *m);
-/* twin_free calls this: frees the state the peripheral modules allocated in their _reset. */
-void periph_free(twin_t *m);
-/* sys.c provides the clock frequencies it derives from CSCTL0-6 (which: 0 MCLK, 1 SMCLK, 2 ACLK), in Hz.
- * The peripherals hold a weak default (cfg.mclk_hz for MCLK and SMCLK) so they link without sys.c. */
-double sys_clock_hz(twin_t *m, int which);
 
 /* ---- the API the Python binding calls ---- */
 typedef struct {
