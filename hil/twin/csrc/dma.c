@@ -40,6 +40,7 @@
 typedef struct {
     uint16_t ctl, sz, sz_init, cur_sz;
     uint32_t sa, da, cur_sa, cur_da;
+    int running, pending; /* a trigger that arrives during this channel's own transfer waits for its end */
 } dma_ch;
 
 typedef struct {
@@ -112,14 +113,16 @@ static int dma_move(twin_t *m, unsigned c)
 {
     dma_ch *ch = &ds(m)->ch[c];
     int sbyte = (ch->ctl & DMASRCBYTE) != 0, dbyte = (ch->ctl & DMADSTBYTE) != 0;
-    uint16_t v = twin_bus_read(m, sbyte ? ch->cur_sa : ch->cur_sa & ~1u, !sbyte);
-    if (sbyte)
-        v &= 0xFFu; /* byte -> word: high byte cleared */
-    twin_bus_write(m, dbyte ? ch->cur_da : ch->cur_da & ~1u, dbyte ? (uint16_t)(v & 0xFFu) : v, !dbyte);
+    uint32_t src = sbyte ? ch->cur_sa : ch->cur_sa & ~1u, dst = dbyte ? ch->cur_da : ch->cur_da & ~1u;
     dma_step_addr(&ch->cur_sa, (ch->ctl >> 8) & 3u, sbyte);
     dma_step_addr(&ch->cur_da, (ch->ctl >> 10) & 3u, dbyte);
     ch->cur_sz--;
     ch->sz = ch->cur_sz;
+    /* the bus accesses come last: a write to a peripheral can raise the next trigger at once */
+    uint16_t v = twin_bus_read(m, src, !sbyte);
+    if (sbyte)
+        v &= 0xFFu; /* byte -> word: high byte cleared */
+    twin_bus_write(m, dst, dbyte ? (uint16_t)(v & 0xFFu) : v, !dbyte);
     return ch->cur_sz == 0;
 }
 
@@ -142,17 +145,27 @@ static void dma_block_done(twin_t *m, unsigned c)
 static void dma_run(twin_t *m, unsigned c)
 {
     dma_ch *ch = &ds(m)->ch[c];
-    unsigned dt = (ch->ctl >> 12) & 7u;
-    if (dt == 0 || dt == 4) {
-        dma_draw(m, 1);
-        if (dma_move(m, c))
-            dma_block_done(m, c);
-    } else {
-        uint32_t n = ch->cur_sz;
-        dma_draw(m, n);
-        while (!dma_move(m, c) && m->stop != TWIN_STOP_ERROR) {}
-        dma_block_done(m, c);
+    if (ch->running) {
+        ch->pending = 1;
+        return;
     }
+    ch->running = 1;
+    do {
+        unsigned dt = (ch->ctl >> 12) & 7u;
+        ch->pending = 0;
+        if (dt == 0 || dt == 4) {
+            dma_draw(m, 1);
+            if (dma_move(m, c))
+                dma_block_done(m, c);
+        } else {
+            uint32_t n = ch->cur_sz;
+            dma_draw(m, n);
+            while (!dma_move(m, c) && m->stop != TWIN_STOP_ERROR) {}
+            dma_block_done(m, c);
+        }
+    } while (ch->pending && (ch->ctl & DMAEN) && m->stop != TWIN_STOP_ERROR);
+    ch->pending = 0;
+    ch->running = 0;
 }
 
 void dma_trigger(twin_t *m, unsigned source)
