@@ -106,7 +106,7 @@ uint16_t bus_read_slow(core *c, uint32_t a, int word)
             return word ? (uint16_t)(m->mem[a] | (m->mem[a + 1] << 8)) : m->mem[a];
         case A_PERIPH: {
             unsigned r = c->preg[a];
-            if (r) return c->regs[r - 1].read(m, a, word);
+            if (r) { c->limit = 0; return c->regs[r - 1].read(m, a, word); }
             break;
         }
         default:
@@ -138,6 +138,7 @@ void bus_write_slow(core *c, uint32_t a, uint16_t v, int word)
         case A_PERIPH: {
             unsigned r = c->preg[a];
             if (r) {
+                c->limit = 0;
                 c->regs[r - 1].write(m, a, word ? v : (uint16_t)(v & 0xFF), word);
                 return;
             }

@@ -83,7 +83,9 @@ void core_update_limit(core *c)
     uint64_t l = c->end_cycle;
     if (c->energy_limit < l) l = c->energy_limit;
     if (m->next_event < l) l = m->next_event;
-    if (m->stop) l = 0;
+    /* conditions the hot loop does not test itself: leave it after the current instruction */
+    if (m->stop || m->stall_cycles || (m->irq_any && (m->cpu.r[2] & TWIN_SR_GIE)) || (m->cpu.r[2] & TWIN_SR_CPUOFF))
+        l = 0;
     c->limit = l;
 }
 
@@ -114,6 +116,7 @@ void twin_irq(twin_t *m, unsigned vector_index, int level)
     uint32_t any = 0;
     for (unsigned i = 0; i < TWIN_NVEC; i++) any |= m->irq_level[i];
     m->irq_any = any;
+    CORE(m)->limit = 0;
 }
 
 /* CPU mode current follows SR: CPUOFF off = active; CPUOFF with SCG1 = LPM3/4 (MCLK, SMCLK off); else LPM0 */
@@ -126,6 +129,7 @@ void core_sr_changed(core *c)
     twin_set_active(m, TWIN_LOAD_CPU_ACTIVE, !off);
     twin_set_active(m, TWIN_LOAD_LPM0, off && !deep);
     twin_set_active(m, TWIN_LOAD_LPM3, deep);
+    c->limit = 0; /* GIE or CPUOFF may have changed: the run loop re-checks */
 }
 
 /* ---- peripherals catch up ---- */
@@ -521,17 +525,33 @@ int twin_run(twin_t *m, const twin_run_args *args, twin_run_result *out)
     int skip = c->skip_break;
     c->skip_break = 0;
     for (;;) {
-        if (UNLIKELY(m->cycle >= c->limit || m->stop)) {
-            if (m->stop) break;
-            if (m->cycle >= c->energy_limit) { m->stop = TWIN_STOP_ENERGY; break; }
-            if (m->cycle >= c->end_cycle) { m->stop = TWIN_STOP_CYCLES; break; }
-            if (m->cycle >= m->next_event) { advance_all(c); continue; }
-            core_update_limit(c);
-            continue;
+        /* hot loop: everything that needs attention (peripheral access, SR change, interrupt request,
+         * DMA stall, an event, the energy or cycle limit) sets c->limit to 0 or below the cycle count */
+        if (LIKELY(!m->n_breakpoints)) {
+            while (LIKELY(m->cycle < c->limit)) {
+                m->cycle += (uint64_t)step(c);
+                m->instructions++;
+            }
+        } else {
+            while (m->cycle < c->limit) {
+                if (!skip) {
+                    int hit = 0;
+                    for (uint32_t i = 0; i < m->n_breakpoints; i++) hit |= (m->breakpoints[i] == r[0]);
+                    if (hit) { m->stop = TWIN_STOP_BREAK; c->skip_break = 1; break; }
+                }
+                skip = 0;
+                m->cycle += (uint64_t)step(c);
+                m->instructions++;
+            }
         }
-        if (UNLIKELY(m->stall_cycles)) { m->cycle += m->stall_cycles; m->stall_cycles = 0; continue; }
-        if (UNLIKELY(m->irq_any) && (r[2] & TWIN_SR_GIE)) { accept_interrupt(c); continue; }
-        if (UNLIKELY(r[2] & TWIN_SR_CPUOFF)) {
+        if (m->stop) break;
+        core_update_limit(c);
+        if (m->cycle >= c->energy_limit) { m->stop = TWIN_STOP_ENERGY; break; }
+        if (m->cycle >= c->end_cycle) { m->stop = TWIN_STOP_CYCLES; break; }
+        if (m->cycle >= m->next_event) { advance_all(c); continue; }
+        if (m->stall_cycles) { m->cycle += m->stall_cycles; m->stall_cycles = 0; continue; }
+        if (m->irq_any && (r[2] & TWIN_SR_GIE)) { accept_interrupt(c); continue; }
+        if (r[2] & TWIN_SR_CPUOFF) {
             if (m->next_event == UINT64_MAX) { m->stop = TWIN_STOP_HALT; break; }
             uint64_t to = m->next_event;
             if (c->end_cycle < to) to = c->end_cycle;
@@ -539,14 +559,7 @@ int twin_run(twin_t *m, const twin_run_args *args, twin_run_result *out)
             if (to > m->cycle) m->cycle = to;
             continue;
         }
-        if (UNLIKELY(m->n_breakpoints) && !skip) {
-            int hit = 0;
-            for (uint32_t i = 0; i < m->n_breakpoints; i++) hit |= (m->breakpoints[i] == r[0]);
-            if (hit) { m->stop = TWIN_STOP_BREAK; c->skip_break = 1; break; }
-        }
-        skip = 0;
-        m->cycle += (uint64_t)step(c);
-        m->instructions++;
+        /* nothing pending: back to the hot loop (c->limit is above the cycle count again) */
     }
     core_energy_flush(c);
     c->running = 0;
