@@ -4,7 +4,6 @@ seeded random He-scaled floats, and the result goes through the ordinary exporte
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -81,3 +80,27 @@ def he_weights(network: Network, rng: np.random.Generator) -> dict[str, np.ndarr
             w[f"{l.name}.mean"] = rng.normal(0, 0.05, m).astype(np.float32)
             w[f"{l.name}.var"] = rng.uniform(0.8, 1.2, m).astype(np.float32)
     return w
+
+
+def export_published(path: str | Path, seed: int, out: str | Path, *, platform=None, proactive: bool = False,
+                     nvm_limit_bytes: int | None = None, n_calib: int = 8):
+    """Export a published solution file with seeded random weights (see the module docstring).
+
+    The layer list and the stored intermittent-power designs come from the file; weights, calibration
+    inputs and the golden input come from ``seed``. Two seeds give the same layer table (offsets, tiles,
+    orders) and designs; only weights, and the shifts calibrated from them, differ."""
+    from tinas.export.writer import EXT_FRAM_BYTES, export_model  # the writer imports the cost model
+
+    p = Path(path)
+    net = infer_skip_inputs(Network.load(p))
+    designs = published_designs(p, net)
+    rng = np.random.default_rng(seed)
+    weights = he_weights(net, rng)
+    first = net.layers[0]
+    shape = (int(first.IFM.H), int(first.IFM.W), int(first.IFM.CH))
+    calib = rng.uniform(-1.0, 1.0 - 2**-15, (n_calib, *shape))
+    golden = rng.uniform(-1.0, 1.0 - 2**-15, shape)
+    name = re.sub(r"_best_solution_info$", "", p.stem)
+    return export_model(net, designs, weights, calib, out, golden_input=golden, platform=platform,
+                        proactive=proactive, name=f"{name}-seed{seed}", source=f"{p} (random weights, seed {seed})",
+                        nvm_limit_bytes=EXT_FRAM_BYTES if nvm_limit_bytes is None else nvm_limit_bytes)
