@@ -267,7 +267,8 @@ def test_mpy32(periph):
 
 # ---------------------------------------------------------------------------------------------------- eUSCI modes
 @pytest.mark.parametrize("kind,word", [("i2c", "I2C"), ("slave", "slave"), ("uart_a1", "eUSCI_A1"),
-                                       ("parity", "parity"), ("fram_mode1", "mode 1/2"), ("reset_safe", None)])
+                                       ("parity", "parity"), ("fram_mode1", "mode 1/2"), ("tx_in_reset", "held in reset"),
+                                       ("reset_safe", None)])
 def test_eusci_unmodelled_modes(periph, kind, word):
     r = periph("eusci_err", kind)
     if word is None:
