@@ -828,6 +828,8 @@ static int scen_eusci_err(int argc, char **argv)
         /* unused modules written at reset-safe values and left in reset: accepted */
         W(m, 0x0640, 0x0001); W(m, 0x0646, 0); W(m, 0x066A, 0); W(m, 0x05E0, 0x0001); W(m, 0x05FA, 0);
         W(m, 0x0700, 0x01C1);
+    } else if (!strcmp(k, "tx_in_reset")) {
+        W(m, 0x068E, 0x55); /* UCB1TXBUF while UCB1 is held in reset */
     } else if (!strcmp(k, "fram_mode1")) {
         W(m, 0x0680, 0x0001); W(m, 0x0680, 0x2981); W(m, 0x0686, 4); W(m, 0x0680, 0x2980); /* CKPH=0 CKPL=0 */
         cs(m, 0);

@@ -14,10 +14,10 @@
  * software requests (DMAREQ with trigger 0); DMAxSZ counts down and is reloaded with its initial value at 0;
  * DMAxSA/DMAxDA are read back unchanged (the transfer uses internal copies, as the UG describes); DMAIFG and
  * DMAEN (cleared at the end of non-repeated modes), DMAIE -> interrupt level on the DMA vector, DMAIV
- * (highest pending channel, reading clears that DMAIFG); DMACTL4 bits stored. Each transfer steals
- * cfg.dma_cycles_per_transfer MCLK cycles from the CPU through m->stall_cycles and draws the DMA current for
- * that long. The transfer happens at the trigger's cycle (its 2 cycles are charged to the CPU, not delaying
- * the data) [simplification].
+ * (highest pending channel, reading clears that DMAIFG); DMACTL4 bits stored and accepted (TWIN-CONTRACT).
+ * Each transfer steals cfg.dma_cycles_per_transfer MCLK cycles from the CPU through m->stall_cycles and
+ * draws the DMA current for that long. The transfer happens at the trigger's cycle (its 2 cycles are charged
+ * to the CPU, not delaying the data) [simplification].
  * Not modelled (error when enabled): burst-block modes (DMADT 2, 3, 6, 7), level-sensitive triggers
  * (DMALEVEL = 1), a channel enabled with DMAxSZ = 0, triggers whose source no model raises (timers, AES,
  * ADC12, DMAE0), a channel triggered by an eUSCI that is held in reset (the trigger could never come).
@@ -262,9 +262,9 @@ static void dma_write(twin_t *m, uint32_t addr, uint16_t value, int word)
     if (a < 0x0510) {
         switch (a) {
         case 0x0500: case 0x0502: case 0x0504: case 0x0508:
+            /* DMACTL4 (DMARMWDIS, ROUNDROBIN, ENNMI) is stored and accepted: the twin has no NMIs and serves
+             * triggers in arrival order, so none of its bits changes what the twin does */
             s->ctl[(a - 0x0500) / 2] = word ? value : periph_merge_byte(s->ctl[(a - 0x0500) / 2], addr, value);
-            if (a == 0x0508 && (s->ctl[4] & 0x0001u))
-                twin_fault(m, "DMA: ENNMI (NMI aborts transfers) is not modelled (PC 0x%04X)", PERIPH_PC(m));
             return;
         case 0x050E:
             return; /* DMAIV is read-only */

@@ -337,7 +337,9 @@ static void eu_write_txbuf(twin_t *m, unsigned i, uint8_t v, uint64_t now)
 {
     eu_inst *u = &es(m)->u[i];
     if (u->mode == EU_OFF) {
-        u->txbuf = v; /* held in reset: nothing is sent */
+        /* silicon ignores it and the firmware would then wait forever for UCRXIFG/UCTXCPTIFG */
+        twin_fault(m, "%s: TXBUF written while the module is held in reset (UCSWRST = 1; PC 0x%04X)", eu_name[i],
+                   PERIPH_PC(m));
         return;
     }
     u->ifg &= (uint16_t)~(UCTXIFG | UCTXCPTIFG);
