@@ -41,6 +41,7 @@ def state_dir(tmp_path, monkeypatch):
 
 
 @pytest.mark.emulator
+@pytest.mark.skip(reason="the mspdebug emulator port was removed (issue 11); the FR5994 twin running the fr5994 ELF replaces this target (helper twin-core)")
 def test_board_path_with_stand_ins(tmp_path):
     art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS)
     emu = EmulatorTarget()

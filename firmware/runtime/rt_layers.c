@@ -10,7 +10,7 @@
 #include "rt_q15.h"
 #include "rt_runtime.h"
 
-static int16_t vm[RT_VM_WORDS];      /* IFM tile then weight tile, like the LEA RAM */
+static int16_t vm[RT_VM_WORDS] RT_VM_ATTR; /* IFM tile then weight tile (fr5994: in LEA RAM) */
 static int32_t stage[RT_MAX_TM];     /* the accumulators of one output pixel */
 static int16_t stage16[RT_MAX_TM];
 

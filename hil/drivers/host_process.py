@@ -28,9 +28,15 @@ class HostRunError(TinasError):
     """The host firmware crashed, failed fatally, or stopped making progress."""
 
 
-def build_host_firmware(broken: bool = False) -> Path:
-    """Build (incrementally) the native firmware with make; returns the executable."""
-    target = "host-broken" if broken else "host"
+HOST_VARIANTS = ("host", "host-broken", "host-nopres")  # firmware/Makefile targets
+
+
+def build_host_firmware(broken: bool = False, variant: str | None = None) -> Path:
+    """Build (incrementally) the native firmware with make; returns the executable. ``variant``: one of
+    HOST_VARIANTS (``host-nopres``: RT_NO_PRESERVATION, the continuous-power baseline)."""
+    target = variant or ("host-broken" if broken else "host")
+    if target not in HOST_VARIANTS:
+        raise TinasError(f"unknown host firmware variant {target!r}; choose from {', '.join(HOST_VARIANTS)}")
     (FIRMWARE_DIR / "build").mkdir(exist_ok=True)
     with FileLock(str(FIRMWARE_DIR / "build" / f".{target}.lock")):  # parallel test workers build once
         proc = subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), target], capture_output=True, text=True)

@@ -79,6 +79,7 @@ class RunResult:
     wall_time_s: float
     timeline: tuple[PowerEvent, ...] = field(default=())
     log: str = ""
+    energy_j: float = float("nan")  # drawn by the device, measured (twin, board meter); NaN: not measured
 
     @property
     def latency_s(self) -> float:

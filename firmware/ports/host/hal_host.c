@@ -55,10 +55,16 @@ void hal_nvm_write(uint32_t addr, const void *src, uint16_t n)
     memcpy(nvm + addr, src, n);
 }
 
+/* The LEA MAC's arithmetic (hal.h): exact sum, Q31 result saturate_int32(2 * sum), then >> 1. */
 int32_t hal_vmac_q15(const int16_t *a, const int16_t *b, uint16_t n)
 {
-    uint32_t acc = 0;
-    for (uint16_t i = 0; i < n; i++) acc += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
+    int64_t acc = 0;
+    for (uint16_t i = 0; i < n; i++) acc += (int64_t)a[i] * (int64_t)b[i];
+    /* saturate_int32(2*acc) >> 1 == acc clamped to [-2^30, 2^30 - 1]: 2*acc is even, so below the
+     * clamp the shift is exact, and (2^31 - 1) >> 1 = 2^30 - 1, (-2^31) >> 1 = -2^30. Written as the
+     * clamp to avoid C99's implementation-defined shift of negative values. */
+    if (acc > 0x3FFFFFFFLL) acc = 0x3FFFFFFFLL;
+    if (acc < -0x40000000LL) acc = -0x40000000LL;
     return (int32_t)acc;
 }
 
