@@ -3,7 +3,7 @@
 #define TINAS_PORT_CONFIG_H
 #define FRAM_CS_BIT 0x08u /* P5.3: chip select of the external SPI FRAM (CY15B108QI), active low */
 #define DONE_BIT 0x01u    /* P1.0: LED1, high when the inference is done */
-#define YIELD_BIT 0x01u   /* P5.0: raised for a proactive shutdown (shared with UCB1SIMO, see hal_fr5994.c) */
+#define YIELD_BIT 0x01u   /* P5.0: raised for a proactive shutdown (the original's EHM shutdown line) */
 /* The runtime's tile buffer lives in LEA RAM (section .learam at 0x2C00, fr5994.ld), 4-byte aligned, so
  * vector-MAC operands need no copy when their length is even. */
 #define RT_VM_ATTR __attribute__((section(".learam"), aligned(4)))
