@@ -24,9 +24,10 @@
  *   LEAPMCB, completion polled on LEAIFG.LEAPMCMDIFG with GIE clear. LEA operands must be 4-byte aligned
  *   in LEA RAM with an even length: the runtime's tile buffer is in LEA RAM (.learam); odd or unaligned
  *   vectors are copied into padding buffers with one zero element. Vectors shorter than FR5994_LEA_MIN_N
- *   (depthwise taps are length 1) run on MPY32 (UG "32-Bit Hardware Multiplier"), signed 16x16, summed
- *   exactly in 64 bits: a LEA call's fixed cost would dominate them. Both paths return
- *   saturate_int32(2 * sum) >> 1 (hal.h, docs/q15-arithmetic.md).
+ *   (10: depthwise taps are length 1, first layers Tn = 1..9) run on MPY32 (UG "32-Bit Hardware
+ *   Multiplier"), signed 16x16, summed exactly (int32 plus a wrap count): a LEA call's fixed cost (~785
+ *   cycles per call here vs ~52 per MPY32 element, measured on the twin) would dominate them. Both paths
+ *   return saturate_int32(2 * sum) >> 1 (hal.h, docs/q15-arithmetic.md).
  * UART: eUSCI_A0 115200 8N1 from SMCLK 16 MHz (UG Table "Recommended settings": UCOS16, UCBR 8,
  *   UCBRF 10, UCBRS 0xF7) on P2.0/P2.1 (the LaunchPad's back-channel UART).
  * Signals: P1.0 (LED1) DONE, P5.0 YIELD (GPIO outputs). The final halt is LPM4 with GIE clear (nothing
@@ -175,24 +176,25 @@ void hal_nvm_write(uint32_t addr, const void *src, uint16_t n)
 
 /* ---- vector MAC ------------------------------------------------------------------------------------ */
 
-static int32_t clamp_mac(int64_t s)
-{
-    /* saturate_int32(2*s) >> 1 == s clamped to [-2^30, 2^30 - 1] (docs/q15-arithmetic.md) */
-    if (s > 0x3FFFFFFFLL) return 0x3FFFFFFFL;
-    if (s < -0x40000000LL) return -0x40000000L;
-    return (int32_t)s;
-}
-
 static int32_t mac_mpy32(const int16_t *a, const int16_t *b, uint16_t n)
 {
-    int64_t s = 0;
+    /* exact sum = wraps * 2^32 + s: s is the int32 sum with wrap-around, wraps counts its overflows
+     * (cheaper than 64-bit adds on a 16-bit CPU) */
+    uint32_t s = 0;
+    int16_t wraps = 0;
     for (uint16_t i = 0; i < n; i++) {
         MPYS = (uint16_t)a[i];
         OP2 = (uint16_t)b[i];
         __asm__ volatile("nop"); /* 16x16 result ready (UG MPY32 result availability) */
-        s += (int32_t)(((uint32_t)RESHI << 16) | RESLO);
+        uint32_t p = ((uint32_t)RESHI << 16) | RESLO, t = s + p;
+        if ((~(s ^ p) & (s ^ t)) & 0x80000000UL) wraps = (int16_t)(wraps + ((p & 0x80000000UL) ? -1 : 1));
+        s = t;
     }
-    return clamp_mac(s);
+    /* saturate_int32(2*sum) >> 1 == sum clamped to [-2^30, 2^30 - 1] (docs/q15-arithmetic.md) */
+    if (wraps > 0) return 0x3FFFFFFFL;
+    if (wraps < 0) return -0x40000000L;
+    int32_t v = (int32_t)s;
+    return v > 0x3FFFFFFFL ? 0x3FFFFFFFL : (v < -0x40000000L ? -0x40000000L : v);
 }
 
 static uint8_t lea_ok(const int16_t *p)
