@@ -11,6 +11,8 @@ import struct
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from tinas.export.layout import COUNTER_FIELDS, COUNTERS
+
 SYNC = b"\xa5\x5a"
 MAX_PAYLOAD = 240
 
@@ -46,7 +48,11 @@ class Frame:
             return {"boot_count": struct.unpack_from("<I", p)[0]}
         if self.type == FrameType.LAYER and len(p) >= 3:
             layer, status = struct.unpack_from("<HB", p)
-            return {"layer": layer, "status": status}
+            out = {"layer": layer, "status": status}
+            if status == 1 and len(p) >= 3 + COUNTERS.size:  # layer end: the layer's primitive counters
+                vals = COUNTERS.unpack_from(p, 3)
+                out |= {f"cnt_{name}": v for (name, _), v in zip(COUNTER_FIELDS, vals)}
+            return out
         if self.type == FrameType.RESULT and len(p) >= 6:
             crc, n = struct.unpack_from("<IH", p)
             return {"output_crc": crc, "output_len": n}
