@@ -7,6 +7,7 @@ it: 100·(active time intermittent − latency continuous) / active time intermi
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from hil.measurements import MeasurementRow
+from hil.measurements import MeasurementRow, layer_rows_of
 from hil.power.energy_model import EnergyModel, active_power_w
 from hil.power.profile import load_profile
 from hil.power.simple import ContinuousPower
@@ -102,7 +103,12 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
             predicted_components=json.dumps({"int": pred_int.totals("INT") if pred_int.feasible else {},
                                              "cont": pred_cont.totals("CONT") if pred_cont.feasible else {}}),
         ))
-    timeline = {"events": [(e.time_s, e.kind, e.layer) for e in r_int.timeline], "voltage": model.history}
+    layers = []
+    for row, r in zip(rows, (r_int, r_cont)):
+        layers += [dataclasses.asdict(x) for x in layer_rows_of(row, r.layer_counters, rec.firmware_layers)]
+    # per-layer records (hil.measurements.LayerRow as dicts) ride with the timeline to keep run_spec's shape
+    timeline = {"events": [(e.time_s, e.kind, e.layer) for e in r_int.timeline], "voltage": model.history,
+                "layers": layers}
     return rows, timeline
 
 

@@ -64,6 +64,19 @@ class Frame:
         return {}
 
 
+def layer_counters(frames: list[Frame]) -> tuple[dict[str, int], ...]:
+    """Per-layer counters from the LAYER-end frames of a run, in layer order (the last frame of a layer
+    wins if a layer was reported twice); keys as in ``COUNTER_FIELDS``."""
+    by_layer: dict[int, dict[str, int]] = {}
+    for f in frames:
+        if f.type != FrameType.LAYER:
+            continue
+        d = f.fields()
+        if d.get("status") == 1 and "cnt_tiles" in d:
+            by_layer[d["layer"]] = {k[4:]: v for k, v in d.items() if k.startswith("cnt_")}
+    return tuple(by_layer[k] for k in sorted(by_layer))
+
+
 def encode_frame(ftype: int, seq: int, payload: bytes) -> bytes:
     if len(payload) > MAX_PAYLOAD:
         raise ValueError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from hil.drivers.host_process import HostDevice, build_host_firmware
+from hil.serial_protocol import layer_counters
 from hil.targets.base import Capability, PowerModel, RunResult, TargetState, TargetStateError
 from tinas.export.artifact import load_artifact
 
@@ -35,7 +36,8 @@ class HostTarget:
         return RunResult(completed=True, output_correct=s.correct, output=s.output.tobytes(), power_cycles=s.restarts + 1,
                          cpu_cycles=0, modelled_cycles=0, compute_cycles=s.ctrl["compute_cycles"],
                          preserve_cycles=s.ctrl["preserve_cycles"], recover_cycles=s.ctrl["recover_cycles"],
-                         active_time_s=s.wall_s, off_time_s=0.0, wall_time_s=s.wall_s)
+                         active_time_s=s.wall_s, off_time_s=0.0, wall_time_s=s.wall_s,
+                         layer_counters=layer_counters(s.frames))
 
     def close(self) -> None:
         self.state = TargetState.OFF
