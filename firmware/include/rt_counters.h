@@ -22,6 +22,7 @@
 
 typedef struct {
     uint16_t layer, boots;  /* layer index; boots that resumed in this layer (first boot: layer 0) */
+    uint32_t boot_prev;     /* boot count at the previous layer's last commit: boots = now - boot_prev */
     uint32_t tiles;         /* tiles run */
     uint32_t commits;       /* progress commits (preservation batches) */
     uint32_t rd_cmds, rd_bytes;   /* NVM reads by the layer's tiles */
@@ -37,7 +38,7 @@ typedef struct {
     uint32_t cycles_preserve; /* commit and bookkeeping after a batch */
 } rt_counters;
 
-_Static_assert(sizeof(rt_counters) == 68, "rt_counters layout");
+_Static_assert(sizeof(rt_counters) == 72, "rt_counters layout");
 
 extern rt_counters rt_cnt;
 
@@ -67,9 +68,12 @@ static inline int32_t rt_vmac(const int16_t *a, const int16_t *b, uint16_t n)
 }
 
 /* Engine hooks (rt_engine.c). */
-void rt_cnt_recover(const rt_header *H, int parity, uint16_t layer); /* parity < 0: nothing committed */
-void rt_cnt_layer_start(uint16_t layer); /* a layer begins at tile 0 in this boot (no-op if already counting it) */
-void rt_cnt_commit(const rt_header *H, uint32_t seq); /* before the progress slot of commit seq is written */
-void rt_cnt_layer_end(const rt_header *H);             /* writes the finished entry and sends the LAYER-end frame */
+/* boot_count: the persistent boot counter (rt_ctrl) of this boot. Boots of a layer are those between the
+ * previous layer's last commit (exclusive) and its own last commit (inclusive), so a boot that committed
+ * nothing is still counted, in the layer it resumed in. */
+void rt_cnt_recover(const rt_header *H, int parity, uint16_t layer, uint32_t boot_count); /* parity < 0: nothing committed */
+void rt_cnt_layer_start(uint16_t layer, uint32_t boot_count); /* a layer begins at tile 0 in this boot */
+void rt_cnt_commit(const rt_header *H, uint32_t seq, uint32_t boot_count); /* before commit seq's slot is written */
+void rt_cnt_layer_end(const rt_header *H);              /* writes the finished entry, sends the LAYER-end frame */
 
 #endif

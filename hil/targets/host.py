@@ -37,7 +37,14 @@ class HostTarget:
                          cpu_cycles=0, modelled_cycles=0, compute_cycles=s.ctrl["compute_cycles"],
                          preserve_cycles=s.ctrl["preserve_cycles"], recover_cycles=s.ctrl["recover_cycles"],
                          active_time_s=s.wall_s, off_time_s=0.0, wall_time_s=s.wall_s,
-                         layer_counters=layer_counters(s.frames))
+                         layer_counters=self._counters(s.frames))
+
+    def _counters(self, frames) -> tuple[dict[str, int], ...]:  # noqa: ANN001
+        """From the LAYER-end frames; layers whose frame is missing come from the NVM table."""
+        assert self.device is not None
+        got = {c["layer"]: c for c in layer_counters(frames)}
+        table = self.device.layer_table()
+        return tuple(got.get(i, table[i]) for i in range(len(table)))
 
     def close(self) -> None:
         self.state = TargetState.OFF

@@ -197,4 +197,4 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
     else:
         raise ValueError(f"layer {fl.name}: no count model for kind {fl.kind}")
     c["commits"] = _cdiv(c["tiles"], S)
-    return {k: np.asarray(v, dtype=np.int64) for k, v in c.items()}
+    return {k: np.broadcast_to(np.asarray(v, dtype=np.int64), (n,)).copy() for k, v in c.items()}
