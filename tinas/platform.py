@@ -78,6 +78,7 @@ FIRMWARE_UNITS: dict[str, str] = {
     "boot_time_s": "s",
     "boot_energy_j": "J",
 }
+COST_MODELS = ("tinas2025", "firmware")
 OVERHEAD_KEYS = (
     "FD_I", "FD_W", "FD_O_RUI", "FD_O_RUW", "FD_O_RUO", "BD_O_RUI", "BD_O_RUW", "BD_O_RUO",
     "OP_COMP_CONV", "OP_COMP_DWCONV_IFM", "OP_COMP_DWCONV_OTHER", "OP_COMP_ADD", "OP_COMP_BN",
@@ -121,6 +122,9 @@ class Platform:
     description: str = field(default="", compare=False)
     path: str = field(default="", compare=False)
     firmware: tuple[tuple[str, float], ...] = ()  # [firmware] constants, empty if the profile has none
+    # which cost model prices this profile: "tinas2025" (the original) or "firmware" (our runtime's loop
+    # nests); carried with the profile so the search, explorer and exporter need no extra argument
+    cost_model: str = "tinas2025"
 
     # -- access -------------------------------------------------------------------------------
     def __getattr__(self, key: str) -> float:
@@ -149,6 +153,17 @@ class Platform:
         return hashlib.sha256(blob).hexdigest()
 
     # -- derived copies -------------------------------------------------------------------------
+    def with_cost_model(self, model: str | None) -> Platform:
+        """A copy costed by another model (``tinas2025`` or ``firmware``); ``None`` keeps this one."""
+        if model is None or model == self.cost_model:
+            return self
+        if model not in COST_MODELS:
+            raise PlatformError(f"unknown cost model {model!r} (choose from {', '.join(COST_MODELS)})")
+        if model == "firmware" and not self.firmware:
+            raise PlatformError(f"profile {self.name} has no [firmware] table: the firmware cost model needs its "
+                                f"per-primitive constants")
+        return dataclasses.replace(self, cost_model=model)
+
     def with_capacitor(self, ccap_f: float | None = None, rehm_ohm: float | None = None) -> Platform:
         """A copy with another capacitor; without ``rehm_ohm`` the harvester resistance measured for
         that capacitor is looked up in the profile's table (as the original does)."""

@@ -23,7 +23,6 @@ from tinas.network import LayerDesign, Network
 from tinas.platform import FIRMWARE_PRIMITIVES, Platform, PlatformError
 
 FIRMWARE_MODEL_VERSION = "firmware-cost-1"
-COST_MODELS = ("tinas2025", "firmware")
 # which counter each per-primitive constant multiplies ("layer" is once per layer, outside the counters)
 PRIMITIVE_COUNTER = dict(zip(FIRMWARE_PRIMITIVES[:-1], COUNT_KEYS))
 
