@@ -129,11 +129,20 @@ class FirmwareFit:
     platform: Platform
 
 
+def fit_layers(layers: pd.DataFrame, min_cycles: float = 0.0) -> pd.DataFrame:
+    """The per-layer rows the per-primitive fit uses: continuous runs when there are any (an intermittent
+    run's layers on the host restart cold in a new process every batch), at or above ``min_cycles``
+    (below a target's timer resolution a layer's cycles are noise)."""
+    cont = layers[layers["power_mode"] == "continuous"]
+    use = cont if len(cont) else layers
+    return use[use["cycles"] >= max(min_cycles, 1e-9)]
+
+
 def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.DataFrame | None = None,
-        provenance: Provenance | None = None) -> FirmwareFit:
+        provenance: Provenance | None = None, min_cycles: float = 0.0) -> FirmwareFit:
     """Fit on the given rows only (the caller leaves networks out)."""
     k = FwConstants.of(base)
-    X, y, _ = _layer_points(layers, base)
+    X, y, _ = _layer_points(fit_layers(layers, min_cycles), base)
     Xm, ym = _micro_points(micro)
     X, y = np.vstack([X, Xm]), np.concatenate([y, ym])
     prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles")
@@ -210,7 +219,7 @@ class LonoResult:
 
 
 def calibrate_lono(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.DataFrame | None = None,
-                   run_ids: str = "", progress: bool = False) -> LonoResult:
+                   run_ids: str = "", progress: bool = False, min_cycles: float = 0.0) -> LonoResult:
     check_inputs(runs, layers)
     base = base.with_cost_model("firmware")
     nets = sorted(runs["artifact_hash"].unique())
@@ -226,7 +235,7 @@ def calibrate_lono(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, mic
         it = tqdm(nets, desc="leave-one-network-out", unit="network")
     for net in it:
         tr_r, tr_l = runs[runs["artifact_hash"] != net], layers[layers["artifact_hash"] != net]
-        f = fit(tr_r, tr_l, base, micro)
+        f = fit(tr_r, tr_l, base, micro, min_cycles=min_cycles)
         folds.append(f)
         te = runs["artifact_hash"] == net
         after_r.loc[te] = predict_rows(runs[te], f.platform).astype(float).to_numpy()
@@ -236,7 +245,7 @@ def calibrate_lono(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, mic
     prov = Provenance(f"hil calibrate --cost-model firmware: bounded least squares on {len(layers)} per-layer rows and "
                       f"{len(runs)} runs of {len(nets)} networks (target {runs['target_kind'].iloc[0]}; runs {run_ids or 'n/a'})",
                       now, str(runs["target_id"].iloc[0]))
-    final = fit(runs, layers, base, micro, prov)
+    final = fit(runs, layers, base, micro, prov, min_cycles=min_cycles)
     final.platform = final.platform.with_constants({}, prov, name=f"{base.name}-fw-calibrated")
     clk = base.cpu_clock_hz
     lt = layers[["artifact_hash", "artifact_name", "profile", "power_mode", "layer", "layer_name", "kind", "cycles",
@@ -244,6 +253,7 @@ def calibrate_lono(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, mic
     lt["measured_s"] = lt["cycles"] / clk
     lt["before_s"] = before_l / clk
     lt["after_s"] = after_l / clk
+    lt["timed"] = lt["cycles"] >= max(min_cycles, 1e-9)  # per-layer errors are judged on these
     lt["tinas2025_s"] = [artifact_model(str(d), base).tinas_cont_s[int(i)] for d, i in zip(layers["artifact_dir"], layers["layer"])]
     rt = runs[["run_id", "artifact_hash", "artifact_name", "profile", "power_mode", "active_time_s", "power_cycles",
                "imo_percent"]].copy()

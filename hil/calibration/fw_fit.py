@@ -24,6 +24,7 @@ class BoundedFit:
     theta: np.ndarray
     ci95: np.ndarray  # half-widths; NaN for constants at a bound or without data
     binding: tuple[str, ...]  # "name = bound (lower|upper)" for every bound that binds
+    unidentifiable: tuple[str, ...]  # groups the data cannot separate (exact collinearity), e.g. "tile+commit"
     no_data: tuple[str, ...]  # constants no point constrains (kept at their prior)
     condition_number: float
     n: int
@@ -54,7 +55,7 @@ def fit_bounded(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], prior: np.
     norm = np.linalg.norm(W, axis=0)
     Ws = W / norm
     res = optimize.lsq_linear(Ws, np.ones(y.size), bounds=(lo[active] * norm, hi[active] * norm), method="bvls")
-    th_a = res.x / norm
+    th_a = np.clip(res.x / norm, lo[active], hi[active])  # rounding may step a hair outside
     theta = np.array(prior, dtype=float)
     theta[active] = th_a
     r = W @ th_a - 1.0
@@ -79,4 +80,10 @@ def fit_bounded(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], prior: np.
         except np.linalg.LinAlgError:
             pass
     no_data = tuple(n for n, a in zip(names, active) if not a)
-    return BoundedFit(tuple(names), theta, ci, binding, no_data, cond, int(y.size), float(np.sqrt(np.mean(r**2))))
+    groups = []
+    if k:
+        _, sv, vt = np.linalg.svd(Ws, full_matrices=False)
+        for j in np.flatnonzero(sv < 1e-10 * sv[0]):
+            groups.append("+".join(n for n, v in zip(names_a, vt[j]) if abs(v) > 1e-6))
+    return BoundedFit(tuple(names), theta, ci, binding, tuple(groups), no_data, cond, int(y.size),
+                      float(np.sqrt(np.mean(r**2))))

@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cost-model", choices=("tinas2025", "firmware"), default="tinas2025",
                    help="firmware: fit the per-primitive constants of the firmware model by bounded least squares "
                         "(leave-one-network-out report); tinas2025: the original two-scale-factor fit")
+    p.add_argument("--min-layer-cycles", type=float, default=0.0,
+                   help="firmware model: leave layers measured below this many cycles out (timer resolution)")
     p.set_defaults(func=run)
 
 
@@ -58,7 +60,8 @@ def run_firmware(args: argparse.Namespace) -> int:
     layers = read_layer_tables(args.measurements)
     micro = pd.read_csv(args.microbench) if args.microbench else None
     res = calibrate_lono(runs, layers, load_platform(args.platform), micro,
-                         run_ids=",".join(runs["run_id"].astype(str).head(3)), progress=True)
+                         run_ids=",".join(runs["run_id"].astype(str).head(3)), progress=True,
+                         min_cycles=args.min_layer_cycles)
     res.final.platform.to_toml(args.out)
     s = summary(res)
     for line in worse_lines(s):

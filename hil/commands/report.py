@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--microbench", default=None, help="microbenchmark table (hil microbench) to add to the fit")
     p.add_argument("--out", default="runs/report", help="folder for report.md, plots and tables")
     p.add_argument("--json", action="store_true", help="print the summary as JSON (and still write the report)")
+    p.add_argument("--min-layer-cycles", type=float, default=0.0,
+                   help="leave layers measured below this many cycles out (a target's timer resolution)")
     p.set_defaults(func=run)
 
 
@@ -45,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
         micro = pd.read_csv(args.microbench)
     res = calibrate_lono(runs, layers, load_platform(args.platform), micro,
-                         run_ids=",".join(runs["run_id"].astype(str).head(3)), progress=True)
+                         run_ids=",".join(runs["run_id"].astype(str).head(3)), progress=True,
+                         min_cycles=args.min_layer_cycles)
     path = write_fw_report(res, args.out, target_note(runs))
     s = summary(res)
     if args.json:

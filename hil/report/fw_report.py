@@ -57,7 +57,7 @@ def summary(res: LonoResult) -> dict[str, dict[str, dict]]:
 
 
 def layer_errors(res: LonoResult) -> pd.DataFrame:
-    lt = res.layers[res.layers["power_mode"] == "continuous"].copy()
+    lt = res.layers[(res.layers["power_mode"] == "continuous") & res.layers["timed"]].copy()
     for tag in ("before", "after", "tinas2025"):
         lt[f"ape_{tag}"] = 100 * (lt[f"{tag}_s"] - lt["measured_s"]).abs() / lt["measured_s"]
     return lt
@@ -103,7 +103,7 @@ def _plot(res: LonoResult, d: Path) -> list[Path]:
         fig, ax = plt.subplots(figsize=(6.0, 4.0))
         kinds = sorted(lt["kind"].unique())
         data = [lt[lt["kind"] == k]["ape_after"].dropna().to_numpy() for k in kinds]
-        ax.boxplot(data, labels=kinds, showfliers=False)
+        ax.boxplot(data, tick_labels=kinds, showfliers=False)
         ax.set_ylabel("per-layer |error| after calibration (%)")
         ax.set_title("per-layer error by layer type (held-out networks)")
         paths.append(_save(fig, d / "fw_layer_error_by_type.png", plt))
@@ -168,13 +168,16 @@ def write_fw_report(res: LonoResult, out_dir: str | Path, target_note: str, titl
           "from the model's batches, trace-aware on targets with an energy model).", "",
           "## Held-out errors (before → after)", "", table(rows),
           "## Per layer (held-out, continuous runs)", "",
+          f"{int((~res.layers['timed']).sum())} per-layer rows below the timing floor are left out of the fit and of "
+          f"these figures.", "",
           f"median |error| {_pct(lt['ape_after'], 50):.3g} % after ({_pct(lt['ape_before'], 50):.3g} % before), "
           f"p90 {_pct(lt['ape_after'], 90):.3g} % after; the original TiNAS model {_pct(lt['ape_tinas2025'], 50):.3g} % median.", "",
           "### By layer type", "", table(by_kind),
           "## Per primitive (fit on all networks)", "",
           f"Condition number of the column-scaled per-primitive system: {f.primitives.condition_number:.3g}; "
           f"relative RMS residual {f.primitives.rel_rmse:.3g}; {f.primitives.n} points. Bounds that bind: "
-          f"{', '.join(f.primitives.binding + f.overhead.binding) or 'none'}.", "",
+          f"{', '.join(f.primitives.binding + f.overhead.binding) or 'none'}. Not separately identifiable from these "
+          f"data (exactly collinear): {', '.join(f.primitives.unidentifiable) or 'none'}.", "",
           table(prim_rows),
           "## Per network", "", table(by_net),
           "## Per power profile", "", table(by_prof),
