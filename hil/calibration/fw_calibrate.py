@@ -149,19 +149,14 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
     clk = k.clock_hz
     # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
     tmp = _with(base, prim.theta, k.cycles[-1], k.boot_time_s)
-    Xr, yr = [], []
+    Xr, yr, work = [], [], []
     for _, r in runs.iterrows():
         a = artifact_model(str(r["artifact_dir"]), base)
-        work = float(a.X.sum(axis=0) @ prim.theta) / clk
-        pc = _predicted_pc(r, a, tmp)
-        Xr.append([len(a.kinds) / clk, pc])
-        yr.append(float(r["active_time_s"]) - work)
-    yr = np.array(yr)
-    if np.any(yr <= 0):
-        raise CalibrationError("a run's active time is below its predicted layer work: per-primitive cycles and run "
-                               "times disagree (mixed targets or clocks?)")
-    ovh = fit_bounded(np.array(Xr), yr, ("layer_cycles", "boot_time_s"), np.array([k.cycles[-1], k.boot_time_s]),
-                      what="per-layer and per-boot time")
+        work.append(float(a.X.sum(axis=0) @ prim.theta) / clk)
+        Xr.append([len(a.kinds) / clk, _predicted_pc(r, a, tmp)])
+        yr.append(float(r["active_time_s"]))
+    ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s"),
+                      np.array([k.cycles[-1], k.boot_time_s]), what="per-layer and per-boot time", offset=np.array(work))
     new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance)
     return FirmwareFit(prim, ovh, new)
 

@@ -36,8 +36,10 @@ class BoundedFit:
 
 
 def fit_bounded(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], prior: np.ndarray, *, what: str,
-                lower: np.ndarray | None = None, upper: np.ndarray | None = None) -> BoundedFit:
-    """min Σ ((X·θ − y)/y)² subject to lower ≤ θ ≤ upper; constants without data keep ``prior``."""
+                lower: np.ndarray | None = None, upper: np.ndarray | None = None,
+                offset: np.ndarray | None = None) -> BoundedFit:
+    """min Σ ((X·θ + offset − y)/y)² subject to lower ≤ θ ≤ upper; constants without data keep ``prior``
+    (``offset``: a known part of each measurement, e.g. the layer work already priced)."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     p = len(names)
@@ -52,13 +54,14 @@ def fit_bounded(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], prior: np.
     if y.size < k + 1:
         raise CalibrationError(f"{what}: {y.size} points for {k} constants; need at least {k + 1} — no profile written")
     W = X[:, active] / y[:, None]
+    target = np.ones(y.size) if offset is None else 1.0 - np.asarray(offset, dtype=float) / y
     norm = np.linalg.norm(W, axis=0)
     Ws = W / norm
-    res = optimize.lsq_linear(Ws, np.ones(y.size), bounds=(lo[active] * norm, hi[active] * norm), method="bvls")
+    res = optimize.lsq_linear(Ws, target, bounds=(lo[active] * norm, hi[active] * norm), method="bvls")
     th_a = np.clip(res.x / norm, lo[active], hi[active])  # rounding may step a hair outside
     theta = np.array(prior, dtype=float)
     theta[active] = th_a
-    r = W @ th_a - 1.0
+    r = W @ th_a - target
     cond = float(np.linalg.cond(Ws)) if k else float("inf")
     tol = 1e-9 * np.maximum(1.0, np.abs(th_a))
     at_lo = np.abs(th_a - lo[active]) <= tol
