@@ -26,7 +26,8 @@ from tinas.errors import TinasError
 from tinas.platform import Platform
 
 PORTS = ("fr5994",)
-RUNTIME = ("runtime/rt_engine.c", "runtime/rt_layers.c", "runtime/rt_frame.c", "runtime/rt_microbench.c", "runtime/rt_loader.c")
+RUNTIME = ("runtime/rt_engine.c", "runtime/rt_layers.c", "runtime/rt_frame.c", "runtime/rt_microbench.c", "runtime/rt_loader.c",
+           "runtime/rt_counters.c")
 TOOLCHAIN = ("toolchain/mspabi.c", "toolchain/crt0.S", "toolchain/mspabi_shift.S", "toolchain/main_msp430.c")
 CFLAGS = ("--target=msp430", "-Os", "-std=c99", "-ffreestanding", "-nostdlib", "-ffunction-sections",
           "-fdata-sections", "-Wall", "-Wextra", "-Werror", "-Wno-unused-command-line-argument")

@@ -7,6 +7,7 @@ it: 100·(active time intermittent − latency continuous) / active time intermi
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -17,13 +18,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from hil.measurements import MeasurementRow
+from hil.measurements import MeasurementRow, layer_rows_of
 from hil.power.energy_model import EnergyModel, active_power_w
 from hil.power.profile import load_profile
 from hil.power.simple import ContinuousPower
 from hil.targets.base import RunResult
 from hil.targets.registry import create_target
-from tinas.cost import COST_MODEL_VERSION, evaluate_design
+from tinas.cost import evaluate_design
 from tinas.export.artifact import load_artifact
 from tinas.platform import load_platform
 
@@ -98,12 +99,17 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
             predicted_latency_s=pred_int.latency_intermittent_s if mode == "intermittent" else pred_cont.latency_continuous_s,
             predicted_active_time_s=pred_int.active_time_s if mode == "intermittent" else pred_cont.latency_continuous_s,
             predicted_continuous_s=pred_cont.latency_continuous_s, predicted_imo_percent=pred_int.imo_percent,
-            predicted_power_cycles=pred_int.power_cycles, cost_model_version=COST_MODEL_VERSION,
+            predicted_power_cycles=pred_int.power_cycles, cost_model_version=pred_int.model_version,
             platform_hash=platform.sha256[:16], artifact_dir=str(spec.artifact_dir),
             predicted_components=json.dumps({"int": pred_int.totals("INT") if pred_int.feasible else {},
                                              "cont": pred_cont.totals("CONT") if pred_cont.feasible else {}}),
         ))
-    timeline = {"events": [(e.time_s, e.kind, e.layer) for e in r_int.timeline], "voltage": model.history}
+    layers = []
+    for row, r in zip(rows, (r_int, r_cont)):
+        layers += [dataclasses.asdict(x) for x in layer_rows_of(row, r.layer_counters, rec.firmware_layers)]
+    # per-layer records (hil.measurements.LayerRow as dicts) ride with the timeline to keep run_spec's shape
+    timeline = {"events": [(e.time_s, e.kind, e.layer) for e in r_int.timeline], "voltage": model.history,
+                "layers": layers}
     return rows, timeline
 
 

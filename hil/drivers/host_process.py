@@ -19,7 +19,7 @@ from hil.firmware_paths import FIRMWARE_DIR
 from hil.serial_protocol import Frame, FrameParser
 from tinas.errors import TinasError
 from tinas.export.artifact import LoadedArtifact
-from tinas.export.layout import CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
+from tinas.export.layout import COUNTER_FIELDS, COUNTERS, CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
 
 EXIT_DONE, EXIT_POWER_FAIL, EXIT_YIELD, EXIT_FATAL = 0, 3, 4, 5  # hal.h
 
@@ -105,6 +105,14 @@ class HostDevice:
         data = self.nvm_path.read_bytes()
         off = self.header["ctrl_off"]
         return unpack(CTRL, CTRL_FIELDS, data[off: off + CTRL.size])
+
+    def layer_table(self) -> tuple[dict[str, int], ...]:
+        """The runtime's per-layer counter entries in NVM (rt_counters.h), for layers whose LAYER-end
+        frame was lost; an entry written at recovery lacks the last batch's preserve cycles."""
+        data = self.nvm_path.read_bytes()
+        base = self.header["ctrl_off"] + CTRL.size + 2 * COUNTERS.size
+        return tuple(unpack(COUNTERS, COUNTER_FIELDS, data[base + i * COUNTERS.size: base + (i + 1) * COUNTERS.size])
+                     for i in range(self.header["n_layers"]))
 
     def output(self) -> np.ndarray:
         data = self.nvm_path.read_bytes()

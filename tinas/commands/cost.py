@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ccap", type=float, default=None, help="capacitor in farads (default from the profile)")
     p.add_argument("--rehm", type=float, default=None, help="harvester series resistance in ohms")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--cost-model", choices=("tinas2025", "firmware"), default="tinas2025",
+                   help="tinas2025: the original TiNAS model; firmware: this project's runtime, from its loop nests")
     p.set_defaults(func=run)
 
 
@@ -62,7 +64,7 @@ def print_table(cost: NetworkCost) -> None:
 
 def run(args: argparse.Namespace) -> int:
     network = Network.load(args.network)
-    platform = load_platform(args.platform)
+    platform = load_platform(args.platform).with_cost_model(args.cost_model)
     cost = evaluate(network, platform, ccap_f=args.ccap, rehm_ohm=args.rehm)
     if args.json:
         print(json.dumps(as_json(cost), indent=1))

@@ -101,7 +101,7 @@ def place(qm: QModel) -> Placement:
     h, w, c = qm.input_shape
     pos = _align(pos + h * w * c * 2)
     ctrl_off = pos
-    pos = _align(pos + layout.CTRL.size)
+    pos = _align(pos + layout.CTRL.size + layout.counters_bytes(n))
     blob_end = pos
     psum = 0
     for ql in qm.layers:

@@ -24,6 +24,8 @@ def add_search_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--suffix", default=None, help="run name; a rerun with the same suffix resumes")
     p.add_argument("--stages", default=None, help="e.g. 1,2,3,4")
     p.add_argument("--platform", default=None, help="platform profile TOML (e.g. a calibrated one)")
+    p.add_argument("--cost-model", default=None, choices=("tinas2025", "firmware"),
+                   help="cost model of the search (setting PLATFORM_SETTINGS.COST_MODEL, default tinas2025)")
     p.add_argument("--out", default=None, help="output folder (default runs/<suffix>)")
     p.add_argument("--gpuid", default=None, help="accepted for compatibility; this build runs on the CPU")
     p.add_argument("--no-rlogger", action="store_true", help="accepted for compatibility (no remote logger here)")
@@ -45,6 +47,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     put("PLATFORM_SETTINGS", "REHM", args.rehm)
     put("PLATFORM_SETTINGS", "LAT_E2E_REQ", args.latreq)
     put("PLATFORM_SETTINGS", "IMC_CONSTRAINT", args.imcreq)
+    put("PLATFORM_SETTINGS", "COST_MODEL", getattr(args, "cost_model", None))
     put("NAS_SETTINGS_GENERAL", "SEED", args.seed)
     put("GLOBAL_SETTINGS", "EXP_SUFFIX", args.suffix)
     put("NAS_SETTINGS_GENERAL", "STAGES", args.stages)
@@ -55,7 +58,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def platform_from(settings: Settings, args: argparse.Namespace) -> Platform:
     plat = settings["PLATFORM_SETTINGS"]
     base = load_platform(args.platform)
-    return base.with_capacitor(plat["CCAP"], args.rehm)
+    return base.with_capacitor(plat["CCAP"], args.rehm).with_cost_model(plat["COST_MODEL"])
 
 
 def out_dir_from(settings: Settings, args: argparse.Namespace) -> Path:

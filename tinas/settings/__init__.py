@@ -38,6 +38,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "VSUP": 5.892, "VON": 4.535, "VOFF": 3.290, "EAV_SAFE_MARGIN": 0.60, "DATA_SZ": 2, "POW_TYPE": "INT",
         "CPU_CLOCK": 16000000, "VM_CAPACITY": 2048, "NVM_CAPACITY": 1000000,
         "NVM_CAPACITY_ALLOCATION": [1000000, 1000000], "LAT_E2E_REQ": 10000.0, "CCAP": 0.005, "IMC_CONSTRAINT": 50.0,
+        "COST_MODEL": "tinas2025",
     },
     "NAS_SETTINGS_GENERAL": {
         "SEED": 123, "MODEL_FN_TYPE": "MODEL_FN_CONV2D", "STAGES": "1,2,3,4", "DATASET": "CIFAR10",
@@ -162,6 +163,9 @@ class Settings:
             raise SettingsError(f"DATASET {self.dataset!r} has no per-dataset settings")
         if ev["POP_SIZE"] < 2 or ev["GENERATIONS"] < 1:
             raise SettingsError("POP_SIZE must be ≥ 2 and GENERATIONS ≥ 1")
+        if self.tree["PLATFORM_SETTINGS"]["COST_MODEL"] not in ("tinas2025", "firmware"):
+            raise SettingsError(f"COST_MODEL {self.tree['PLATFORM_SETTINGS']['COST_MODEL']!r} not one of "
+                                f"('tinas2025', 'firmware')")
         imc = self.tree["PLATFORM_SETTINGS"]["IMC_CONSTRAINT"]
         if not 0 <= imc <= 100:
             raise SettingsError(f"IMC_CONSTRAINT must be a percentage in [0, 100], got {imc}")
