@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
+from tinas.search.progress import bar as tqdm
 
 from tinas.cost import evaluate
 from tinas.datasets import load_dataset

@@ -83,6 +83,10 @@ def space_distribution(dataset: str, platform: Platform, per_pair: int = DEFAULT
     configs = _sample_configs(dataset, per_pair, seed)
     print(f"budgets: costing {len(configs)} random {dataset} subnets for the latency/IMO percentiles "
           f"(cached in {path.parent})", file=sys.stderr)
+    if executor is None:
+        from tinas.search.executor import LocalExecutor
+
+        executor = LocalExecutor(os.cpu_count() or 1)
     evals = evaluate_many(configs, get_space(dataset), platform, executor, desc="budget sample")
     ok = [e for e in evals if e.feasible]
     dist = {"format": "tinas.space-distribution", "version": 1, "dataset": dataset.upper(), "ccap_f": platform.ccap_f,
