@@ -7,6 +7,7 @@ resource's ssh prefix; a probe on this host runs mspdebug directly.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import attr
@@ -18,6 +19,8 @@ from labgrid.step import step
 
 from hil.lab.resources import is_this_host
 from hil.mspdebug import Mspdebug
+
+LOG = logging.getLogger("hil.lab.probe")
 
 
 @target_factory.reg_driver
@@ -49,6 +52,7 @@ class MspdebugDriver(Driver, BootstrapProtocol, ResetProtocol):
     @step(args=["filename"])
     def load(self, filename: str | Path, force: bool = False) -> bool:
         """Program and verify the image; False when the probe already holds it (nothing flashed)."""
+        LOG.info("programming %s", filename)
         remote_path = None
         if self._remote():
             from labgrid.util.managedfile import ManagedFile
@@ -56,12 +60,15 @@ class MspdebugDriver(Driver, BootstrapProtocol, ResetProtocol):
             mf = ManagedFile(str(filename), self.probe)
             mf.sync_to_resource()
             remote_path = mf.get_remote_path()
-        return self.tool.program(filename, force=force, remote_path=remote_path)
+        flashed = self.tool.program(filename, force=force, remote_path=remote_path)
+        LOG.info("%s %s", "programmed" if flashed else "already holds", filename)
+        return flashed
 
     @Driver.check_active
     @step()
     def reset(self) -> None:
         self.tool.reset()
+        LOG.info("reset")
 
     @property
     def transcript(self) -> list[str]:

@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 import time
+from pathlib import Path
 
 from labgrid import Environment, Target
 from labgrid.exceptions import NoDriverFoundError, NoResourceFoundError
@@ -89,6 +90,8 @@ def open_board(address: BoardAddress) -> BoardLease:
 
 
 def _from_env(address: BoardAddress) -> BoardLease:
+    if not Path(address.env).is_file():
+        raise BoardUnavailable(f"labgrid environment file {address.env} not found")
     try:
         env = Environment(config_file=str(address.env))
     except FileNotFoundError:

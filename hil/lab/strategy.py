@@ -85,6 +85,7 @@ class MSP430Strategy(Strategy):
         elif status is Status.running:
             if self.status is not Status.flashed:
                 self.transition(Status.flashed)
+            self.target.activate(self.power)
             self.target.activate(self.frames)
             self.frames.drain()
             if self.profile_v is not None:

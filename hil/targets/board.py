@@ -89,6 +89,8 @@ class BoardTarget:
                 self.strategy.transition(Status.flashed)
             except Exception as exc:  # StrategyError chains the first failure
                 raise self._fail(f"flashing failed: {_cause(exc)}") from None
+        else:  # no image given: the board already holds the inference firmware
+            self.strategy.force(Status.flashed)
         self.state = TargetState.LOADED
 
     def run(self, power: PowerModel | None = None, timeout_s: float = 120.0, proactive: bool | None = None) -> RunResult:
@@ -120,14 +122,14 @@ class BoardTarget:
         except BoardError:
             raise
         except Exception as exc:  # serial link lost, supply refused, strategy broken
-            raise self._fail(f"{type(exc).__name__}: {_cause(exc)}") from None
+            raise self._fail(_cause(exc)) from None
         finally:
-            report = getattr(self.power, "replay_report", None)
             try:
                 if self.state is not TargetState.BROKEN:
-                    self.strategy.transition(Status.flashed)  # power off, image stays
+                    self.strategy.transition(Status.flashed)  # power off (replay stopped), image stays
             except Exception as exc:
                 raise self._fail(f"switching off failed: {_cause(exc)}") from None
+        report = getattr(self.power, "replay_report", None)
         exp = self.artifact.expected_output.astype("<i2").tobytes()
         ok = result is not None and result["output_crc"] == (zlib.crc32(exp) & 0xFFFFFFFF)
         self.state = TargetState.LOADED
@@ -154,7 +156,8 @@ class BoardTarget:
 
 
 def _cause(exc: BaseException) -> str:
-    """The first failure behind labgrid's StrategyError wrapper."""
+    """The first failure behind labgrid's StrategyError wrappers, with its kind."""
     while exc.__cause__ is not None and type(exc).__name__ == "StrategyError":
         exc = exc.__cause__
-    return str(exc) or type(exc).__name__
+    text = getattr(exc, "msg", None) or str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
