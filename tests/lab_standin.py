@@ -44,8 +44,10 @@ def emulator_device():
 
 class StandInBoard(logging.Handler):
     def __init__(self, artifact_dir: str | Path, loader_elf: Path, device_factory: Callable = emulator_device,
-                 die_after_frames: int | None = None) -> None:
+                 die_after_frames: int | None = None, visa: str = "", probe_id: str = "sim:-") -> None:
+        """``visa`` and ``probe_id``: this board's supply address and probe (driver:serial) in the logs."""
         super().__init__(level=logging.INFO)
+        self.visa, self.probe_id = visa, probe_id
         self.loader_elf = str(loader_elf)
         self.die_after_frames = die_after_frames
         self.device = device_factory()
@@ -74,16 +76,16 @@ class StandInBoard(logging.Handler):
 
     # -- what the harness did (from its logs) ---------------------------------------------------
     def emit(self, record: logging.LogRecord) -> None:
-        msg = record.getMessage()
-        if record.name == "hil.lab.probe" and msg.startswith("programming"):
-            self.image, self.forwarding = "", False  # the probe halts the MCU
-        elif record.name == "hil.lab.probe" and msg.startswith(("programmed", "already holds")):
-            self.image = msg.split(" ", 1)[1].removeprefix("holds ").strip()
-        elif record.name == "hil.lab.supply":
-            if msg.endswith("OUTP ON"):
-                self._power(True)
-            elif msg.endswith("OUTP OFF"):
-                self._power(False)
+        words = record.getMessage().split(" ")
+        if record.name == "hil.lab.probe" and words[0] == self.probe_id and len(words) == 3:
+            if words[1] == "programming":
+                self.image, self.forwarding = "", False  # the probe halts the MCU
+            elif words[1] in ("programmed", "holds"):
+                self.image = words[2]
+        elif record.name == "hil.lab.supply" and (not self.visa or words[0] == self.visa):
+            cmd = " ".join(words[1:]).upper()
+            if cmd.startswith("OUTP") or cmd.startswith(":OUTP"):
+                self._power(cmd.endswith(("ON", " 1")))
 
     def _power(self, on: bool) -> None:
         with self._lock:

@@ -52,7 +52,7 @@ class MspdebugDriver(Driver, BootstrapProtocol, ResetProtocol):
     @step(args=["filename"])
     def load(self, filename: str | Path, force: bool = False) -> bool:
         """Program and verify the image; False when the probe already holds it (nothing flashed)."""
-        LOG.info("programming %s", filename)
+        LOG.info("%s programming %s", self.probe_id, filename)
         remote_path = None
         if self._remote():
             from labgrid.util.managedfile import ManagedFile
@@ -61,14 +61,19 @@ class MspdebugDriver(Driver, BootstrapProtocol, ResetProtocol):
             mf.sync_to_resource()
             remote_path = mf.get_remote_path()
         flashed = self.tool.program(filename, force=force, remote_path=remote_path)
-        LOG.info("%s %s", "programmed" if flashed else "already holds", filename)
+        LOG.info("%s %s %s", self.probe_id, "programmed" if flashed else "holds", filename)
         return flashed
 
     @Driver.check_active
     @step()
     def reset(self) -> None:
         self.tool.reset()
-        LOG.info("reset")
+        LOG.info("%s reset", self.probe_id)
+
+    @property
+    def probe_id(self) -> str:
+        """driver:serial, as the log names the probe."""
+        return f"{self.probe.driver}:{self.probe.serial or '-'}"
 
     @property
     def transcript(self) -> list[str]:
