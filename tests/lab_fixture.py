@@ -31,6 +31,10 @@ exec {ser2net} "$@"
 """
 
 
+def find_ser2net() -> str | None:
+    return next((p for p in ("/usr/sbin/ser2net", "/usr/bin/ser2net") if Path(p).exists()), None)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,7 +98,7 @@ def start_lab(folder: Path, groups: dict[str, dict], timeout_s: float = 60.0) ->
     lab = Lab(folder, f"127.0.0.1:{port}", "exp1")
     bindir = folder / "bin"
     bindir.mkdir(exist_ok=True)
-    ser2net = next(p for p in ("/usr/sbin/ser2net", "/usr/bin/ser2net") if Path(p).exists())
+    ser2net = find_ser2net()
     (bindir / "ser2net").write_text(SER2NET_LOOPBACK.format(ser2net=ser2net))
     (bindir / "ser2net").chmod(0o755)
     (folder / "exporter.yaml").write_text(yaml.safe_dump(groups, sort_keys=False))

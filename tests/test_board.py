@@ -166,3 +166,19 @@ def test_supply_limit_from_the_port_resource(tmp_path):
     supply.set_voltage(2.5)
     assert abs(supply.supply.measure()[0] - 2.5) < 1e-6
     lease.release()
+
+
+def test_several_places_share_out_the_matrix():
+    import argparse
+
+    from hil.commands.run import build_specs, register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["run", "--target", "board", "--lg-place", "lp-a1, lp-b1", "--lg-coordinator", "lab-a:1",
+                              "--lg-wait", "30", "--artifact", "art", "--profile", "p1", "p2", "--repeat", "2",
+                              "--out", "m.csv"])
+    specs = build_specs(args)
+    assert [(s.profile, s.seed, s.board.place) for s in specs] == [
+        ("p1", 0, "lp-a1"), ("p1", 1, "lp-b1"), ("p2", 0, "lp-a1"), ("p2", 1, "lp-b1")]
+    assert {(s.board.coordinator, s.board.wait_s, s.board.env) for s in specs} == {("lab-a:1", 30.0, None)}

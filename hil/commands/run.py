@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--platform", default=None)
     lab = p.add_argument_group("board (labgrid; docs/board-setup.md)")
     lab.add_argument("--lg-env", default=None, metavar="FILE", help="labgrid environment file describing the board")
-    lab.add_argument("--lg-place", default=None, metavar="NAME", help="labgrid coordinator place holding the board")
+    lab.add_argument("--lg-place", default=None, metavar="NAME[,NAME…]",
+                     help="labgrid coordinator place(s) holding the board(s); several share out the matrix")
     lab.add_argument("--lg-coordinator", default=None, metavar="HOST:PORT",
                      help="labgrid coordinator (default: $LG_COORDINATOR, else 127.0.0.1:20408)")
     lab.add_argument("--lg-wait", type=float, default=0.0, metavar="SECONDS",
@@ -34,22 +35,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def board_address(args: argparse.Namespace) -> BoardAddress | None:
-    """The board of a board run; a board option given to another target is a mistake, said as one."""
+def board_address(args: argparse.Namespace) -> list[BoardAddress] | None:
+    """The board(s) of a board run; a board option given to another target is a mistake, said as one."""
     given = [o for o, v in (("--lg-env", args.lg_env), ("--lg-place", args.lg_place),
                             ("--lg-coordinator", args.lg_coordinator)) if v is not None]
     if args.target != "board":
         if given:
             raise TinasError(f"{', '.join(given)} only apply to --target board (target is {args.target})")
         return None
-    return BoardAddress(env=args.lg_env, place=args.lg_place, coordinator=args.lg_coordinator, wait_s=args.lg_wait)
+    places = [p.strip() for p in args.lg_place.split(",") if p.strip()] if args.lg_place is not None else [None]
+    return [BoardAddress(env=args.lg_env, place=p, coordinator=args.lg_coordinator, wait_s=args.lg_wait)
+            for p in places]
+
+
+def build_specs(args: argparse.Namespace) -> list[RunSpec]:
+    """One spec per (artifact, profile, capacitor, repeat), in that order."""
+    boards = board_address(args) or [None]
+    cells = [(a, prof, c, r) for a in args.artifact for prof in args.profile for c in args.ccap
+             for r in range(args.repeat)]
+    # several places: the matrix is dealt out over them in turn (parallel with --workers or --ray)
+    specs = [RunSpec(args.target, a, prof, c, platform_path=args.platform, seed=r, timeout_s=args.timeout,
+                     board=boards[i % len(boards)]) for i, (a, prof, c, r) in enumerate(cells)]
+    return specs
 
 
 def run(args: argparse.Namespace) -> int:
-    board = board_address(args)
-    specs = [RunSpec(args.target, a, prof, c, platform_path=args.platform, seed=r, timeout_s=args.timeout,
-                     board=board)
-             for a in args.artifact for prof in args.profile for c in args.ccap for r in range(args.repeat)]
+    specs = build_specs(args)
     rows, timelines = run_matrix(specs, workers=args.workers, use_ray=args.ray is not None,
                                  ray_address=args.ray or None)
     out = write_table(rows, args.out)

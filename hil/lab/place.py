@@ -165,16 +165,17 @@ def _acquire(address: BoardAddress):
             if place is None:
                 raise BoardUnavailable(f"coordinator {coord} has no place {address.place!r} "
                                        f"(known: {', '.join(sorted(session.places)) or 'none'})")
-            holder = place.acquired
-            if not holder:
+            why = f"is held by {place.acquired}" if place.acquired else ""
+            if not why:
                 try:
                     with _quiet():
                         loop.run_until_complete(session.acquire())
                     break
-                except ClientError as exc:  # taken between our look and our request, or a resource is busy
-                    holder = session.places[address.place].acquired or str(exc)
+                except ClientError as exc:  # taken meanwhile, reserved for someone else, or a resource is busy
+                    held = session.places[address.place].acquired
+                    why = f"is held by {held}" if held else f"was refused: {exc}"
             if time.monotonic() >= deadline:
-                raise BoardUnavailable(f"place {address.place} is held by {holder}"
+                raise BoardUnavailable(f"place {address.place} {why}"
                                        + (f"; waited {address.wait_s:g} s" if address.wait_s else
                                           "; pass --lg-wait SECONDS to wait for it"))
             loop.run_until_complete(asyncio.sleep(min(1.0, max(0.05, deadline - time.monotonic()))))
