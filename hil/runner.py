@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from hil.lab.address import BoardAddress
 from hil.measurements import MeasurementRow, layer_rows_of
 from hil.power.energy_model import EnergyModel, active_power_w
 from hil.power.profile import load_profile
@@ -25,6 +26,7 @@ from hil.power.simple import ContinuousPower
 from hil.targets.base import RunResult
 from hil.targets.registry import create_target
 from tinas.cost import evaluate_design
+from tinas.errors import TinasError
 from tinas.export.artifact import load_artifact
 from tinas.platform import load_platform
 
@@ -40,7 +42,7 @@ class RunSpec:
     seed: int = 0
     timeout_s: float = 900.0
     proactive: bool | None = None
-    inventory: str | None = None  # board runs: the inventory to take a free board from
+    board: BoardAddress | None = None  # board runs: the labgrid environment file or coordinator place
 
 
 def _firmware_hash(target) -> str:
@@ -61,23 +63,29 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     pred_cont = evaluate_design(rec.network, list(rec.designs), platform, power="CONT")
     if spec.target == "board":
         from hil.build import build_firmware
-        from hil.inventory import InventoryError, acquire_board, load_inventory
+        from hil.lab.address import BoardUnavailable
+        from hil.lab.place import open_board
 
-        if not spec.inventory:
-            raise InventoryError("a board run needs --inventory FILE (docs/board-setup.md)")
-        lease = acquire_board(load_inventory(spec.inventory))
-        target = create_target("board", spec=lease.spec, lease=lease, elf=build_firmware("fr5994", platform).elf,
-                               loader_elf=build_firmware("fr5994", platform, flags=("-DTINAS_LOADER",)).elf)
+        if spec.board is None:
+            raise BoardUnavailable("a board run needs --lg-env FILE or --lg-place NAME (docs/board-setup.md)")
+        elf = build_firmware("fr5994", platform).elf
+        loader = build_firmware("fr5994", platform, flags=("-DTINAS_LOADER",)).elf
+        lease = open_board(spec.board)
+        target = create_target("board", lease=lease, elf=elf, loader_elf=loader)
         target.set_profile(profile)
     elif spec.target == "emulator":
         target = create_target(spec.target, platform=platform, seed=spec.seed)
     else:
         target = create_target(spec.target)
+    target_id = f"{spec.target}-{getattr(target, 'board_id', 0)}"
     try:
         target.load(spec.artifact_dir)
         model = EnergyModel.from_platform(profile, platform)
         r_int: RunResult = target.run(model, timeout_s=spec.timeout_s, proactive=spec.proactive)
         r_cont: RunResult = target.run(ContinuousPower(), timeout_s=spec.timeout_s, proactive=False)
+    except TinasError as exc:
+        target.close()
+        raise type(exc)(f"{exc} ({target_id} closed{getattr(target, 'release_note', '')})") from None
     finally:
         target.close()
     imo = 100.0 * (r_int.active_time_s - r_cont.active_time_s) / r_int.active_time_s if r_int.active_time_s else float("nan")
@@ -87,7 +95,7 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     rows = []
     for mode, r in (("intermittent", r_int), ("continuous", r_cont)):
         rows.append(MeasurementRow(
-            run_id=uuid.uuid4().hex[:12], timestamp=now, target_kind=spec.target, target_id=f"{spec.target}-0",
+            run_id=uuid.uuid4().hex[:12], timestamp=now, target_kind=spec.target, target_id=target_id,
             firmware_hash=fw, artifact_hash=rec.blob_sha256[:16], artifact_name=rec.name, profile=profile.name,
             profile_hash=profile.sha256[:16], ccap_f=platform.ccap_f, power_mode=mode, latency_s=r.latency_s,
             active_time_s=r.active_time_s, recharge_time_s=r.off_time_s, power_cycles=r.power_cycles,
@@ -113,10 +121,16 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     return rows, timeline
 
 
-def run_matrix(specs: list[RunSpec], workers: int = 1) -> tuple[list[MeasurementRow], list[dict]]:
-    """All specs, in parallel worker processes; a failing spec raises after the others finish."""
+def run_matrix(specs: list[RunSpec], workers: int = 1, ray_address: str | None = None,
+               use_ray: bool = False) -> tuple[list[MeasurementRow], list[dict]]:
+    """All specs: in this process, in parallel worker processes, or as Ray tasks (``use_ray``; a new
+    local cluster when ``ray_address`` is None). Rows come in spec order whichever way they ran."""
     rows: list[MeasurementRow] = []
     timelines: list[dict] = []
+    if use_ray:
+        from hil.ray_runs import run_on_ray
+
+        return run_on_ray(specs, ray_address, num_cpus=max(1, workers))
     if workers <= 1 or len(specs) == 1:
         for s in tqdm(specs, desc="runs", unit="run"):
             r, tl = run_spec(s)

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in clang-14:clang-14 ld.lld-14:lld-14 llvm-objcopy-14:llvm-14 mspdebug:mspdebug; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+# ser2net: how a labgrid exporter shares a board's UART (the lab tests start one on 127.0.0.1)
+for pair in clang-14:clang-14 ld.lld-14:lld-14 llvm-objcopy-14:llvm-14 mspdebug:mspdebug ser2net:ser2net; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || need+=("${pair##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "[setup] installing with apt: ${need[*]}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from hil.lab.address import BoardAddress
 from hil.measurements import to_frame, write_table
 from hil.report.timeline import plot_timeline
 from hil.runner import RunSpec, run_matrix
+from tinas.errors import TinasError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,19 +17,52 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", nargs="+", default=["thevenin_tinas"], help="shipped profile name(s) or CSV file(s)")
     p.add_argument("--ccap", nargs="+", type=float, default=[None], help="capacitor(s) in farads")
     p.add_argument("--repeat", type=int, default=1)
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=int, default=1,
+                   help="parallel local processes (with --ray and no address: CPUs of the local Ray cluster)")
     p.add_argument("--timeout", type=float, default=900.0, help="wall-clock limit per inference, seconds")
     p.add_argument("--platform", default=None)
-    p.add_argument("--inventory", default=None, help="board inventory (YAML) for --target board")
+    lab = p.add_argument_group("board (labgrid; docs/board-setup.md)")
+    lab.add_argument("--lg-env", default=None, metavar="FILE", help="labgrid environment file describing the board")
+    lab.add_argument("--lg-place", default=None, metavar="NAME[,NAME…]",
+                     help="labgrid coordinator place(s) holding the board(s); several share out the matrix")
+    lab.add_argument("--lg-coordinator", default=None, metavar="HOST:PORT",
+                     help="labgrid coordinator (default: $LG_COORDINATOR, else 127.0.0.1:20408)")
+    lab.add_argument("--lg-wait", type=float, default=0.0, metavar="SECONDS",
+                     help="wait this long for a place someone else holds (default: refuse at once)")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="run the matrix as Ray tasks on the cluster at ADDRESS (none: a local cluster)")
     p.add_argument("--out", required=True, help="measurement table (.csv or .parquet)")
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def board_address(args: argparse.Namespace) -> list[BoardAddress] | None:
+    """The board(s) of a board run; a board option given to another target is a mistake, said as one."""
+    given = [o for o, v in (("--lg-env", args.lg_env), ("--lg-place", args.lg_place),
+                            ("--lg-coordinator", args.lg_coordinator)) if v is not None]
+    if args.target != "board":
+        if given:
+            raise TinasError(f"{', '.join(given)} only apply to --target board (target is {args.target})")
+        return None
+    places = [p.strip() for p in args.lg_place.split(",") if p.strip()] if args.lg_place is not None else [None]
+    return [BoardAddress(env=args.lg_env, place=p, coordinator=args.lg_coordinator, wait_s=args.lg_wait)
+            for p in places]
+
+
+def build_specs(args: argparse.Namespace) -> list[RunSpec]:
+    """One spec per (artifact, profile, capacitor, repeat), in that order."""
+    boards = board_address(args) or [None]
+    cells = [(a, prof, c, r) for a in args.artifact for prof in args.profile for c in args.ccap
+             for r in range(args.repeat)]
+    # several places: the matrix is dealt out over them in turn (parallel with --workers or --ray)
     specs = [RunSpec(args.target, a, prof, c, platform_path=args.platform, seed=r, timeout_s=args.timeout,
-                     inventory=args.inventory)
-             for a in args.artifact for prof in args.profile for c in args.ccap for r in range(args.repeat)]
-    rows, timelines = run_matrix(specs, workers=args.workers)
+                     board=boards[i % len(boards)]) for i, (a, prof, c, r) in enumerate(cells)]
+    return specs
+
+
+def run(args: argparse.Namespace) -> int:
+    specs = build_specs(args)
+    rows, timelines = run_matrix(specs, workers=args.workers, use_ray=args.ray is not None,
+                                 ray_address=args.ray or None)
     out = write_table(rows, args.out)
     df = to_frame(rows)
     cols = ["artifact_name", "profile", "ccap_f", "power_mode", "output_correct", "power_cycles", "latency_s",
