@@ -4,11 +4,8 @@ calibration and report — what a newcomer runs first (README)."""
 from __future__ import annotations
 
 import json
-import sys
+import logging
 from pathlib import Path
-
-import numpy as np
-import torch
 
 from hil.calibration.calibrate import calibrate
 from hil.measurements import LayerRow, read_layer_tables, read_tables, write_layer_table, write_table
@@ -16,25 +13,21 @@ from hil.microbench import fit_primitives, primitive_updates, run_microbench_emu
 from hil.report.calibration_report import write_report
 from hil.runner import RunSpec, run_matrix
 from hil.targets.emulator import NVM_SIZE
-from tinas.cost import evaluate
-from tinas.datasets import load_dataset
-from tinas.export import export_model
+from tinas.export.from_search import export_search_networks
 from tinas.platform import load_platform
-from tinas.quant.graph import ExportError
 from tinas.search.pipeline import run_pipeline
-from tinas.search.space_setup import search_lists
-from tinas.search_space import BlockChoice, SubnetConfig, to_network
 from tinas.settings import load_settings
-from tinas.supernet import make_supernet
+
+log = logging.getLogger("hil.main_job")
 
 
 def say(msg: str) -> None:
-    print(f"[main job] {msg}", file=sys.stderr, flush=True)
+    log.info("[main job] %s", msg)
 
 
 def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, networks: int = 10,
                  profiles: tuple[str, ...] = ("thevenin_tinas", "square_wave", "solar_june"), workers: int = 2,
-                 seed: int = 123, target: str = "emulator") -> Path:
+                 seed: int = 123, target: str = "emulator", rehm_ohm: float | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     say("1/5 search: stage 1, supernet, evolution, fine-tune (DIGITS, TiNAS-test settings)")
     settings = load_settings(["DIGITS.json", "TiNAS-test.json"],
@@ -42,7 +35,7 @@ def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, net
                                         "PLATFORM_SETTINGS": {"LAT_E2E_REQ": latreq_s, "CCAP": ccap_f},
                                         "NAS_SETTINGS_GENERAL": {"SEED": seed}})
     base = load_platform()
-    platform = base.with_capacitor(ccap_f)
+    platform = base.with_capacitor(ccap_f, rehm_ohm)  # checked first: a bad capacitor fails before the search
     search_dir = out / "search"
     written = run_pipeline(settings, platform, search_dir)
     sol = json.loads(Path(written["solution"]).read_text())
@@ -50,39 +43,12 @@ def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, net
         f"IMO {sol['imo_percent']:.1f} %")
 
     say(f"2/5 export: the solution and {networks - 1} more networks of the searched space (supernet weights)")
-    space, _, choices = search_lists(settings)
-    w, r = sol["width"], sol["resolution"]
-    model = make_supernet(settings["NAS_SETTINGS_GENERAL"]["SUPERNET_TYPE"], space, w, r, choices)
-    model.load_state_dict(torch.load(search_dir / "main_finetuned.pt", weights_only=False)["model"])
-    data = load_dataset("DIGITS", r)
-    ss = json.loads((search_dir / "main_ssoptlog.json").read_text())
-    cands = [SubnetConfig(width=w, resolution=r, blocks=tuple(BlockChoice.from_list(b) for b in sol["choices"]))]
-    pool = [x for x in ss["all_subnet_results"] if x["net_choices"] == [w, r]]
-    rng = np.random.default_rng(seed)
-    for i in rng.permutation(len(pool)):
-        cfg = SubnetConfig(width=w, resolution=r, blocks=tuple(BlockChoice.from_list(b) for b in pool[i]["subnet_choice_per_blk"]))
-        if all(b in choices for b in cfg.blocks) and cfg not in cands:
-            cands.append(cfg)
-    arts = []
-    for cfg in cands:
-        if len(arts) >= networks:
-            break
-        net = to_network(cfg, space)
-        cost = evaluate(net, platform)
-        if not cost.feasible:
-            continue
-        d = out / "artifacts" / f"net{len(arts):02d}"
-        try:
-            export_model(net, cost.designs, model.export_weights(cfg), data.x_train[:64], d, golden_input=data.x_test[0],
-                         platform=platform, name=f"net{len(arts):02d}", source=cfg.key, nvm_limit_bytes=NVM_SIZE)
-        except ExportError as exc:
-            say(f"   skipped {cfg.key}: {exc}")
-            continue
-        arts.append(str(d))
+    arts = [str(a) for a in export_search_networks(search_dir, out / "artifacts", networks, platform, suffix="main",
+                                                   seed=seed, nvm_limit_bytes=NVM_SIZE)]
     say(f"   {len(arts)} artifacts")
 
     say(f"3/5 runs on the {target}: {len(arts)} networks × {len(profiles)} profiles, intermittent and continuous")
-    specs = [RunSpec(target, a, p, ccap_f, seed=seed) for a in arts for p in profiles]
+    specs = [RunSpec(target, a, p, ccap_f, rehm_ohm=rehm_ohm, seed=seed) for a in arts for p in profiles]
     rows, timelines = run_matrix(specs, workers=workers)
     meas = write_table(rows, out / "measurements.csv")
     layer_rows = [LayerRow(**x) for tl in timelines for x in tl.get("layers", [])]
@@ -102,7 +68,11 @@ def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, net
     say("5/5 report")
     report = write_report(res, out / "report", title="TiNAS-HIL main job: predicted vs measured on the emulator")
     say(f"calibrated profile: {prof_path}")
-    print(f"report: {report}")
+    hold = res.summaries.get("active_s")
+    mape = f"{hold[0].mape_percent:.1f} % -> {hold[1].mape_percent:.1f} %" if hold else "n/a"
+    print(f"main job done: accuracy {sol['accuracy_finetuned']:.1f} %, {len(arts)} networks x {len(profiles)} "
+          f"profiles = {len(rows)} runs ({len(rows) - len(bad)} bit-exact); hold-out active-time MAPE {mape} after "
+          f"calibration\nreport: {report}\ncalibrated profile: {prof_path}\nmeasurements: {meas}")
     return report
 
 

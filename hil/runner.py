@@ -8,15 +8,22 @@ it: 100·(active time intermittent − latency continuous) / active time intermi
 from __future__ import annotations
 
 import dataclasses
+import ctypes
 import hashlib
 import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tqdm import tqdm
+from tinas.progress import tqdm
 
 from hil.lab.address import BoardAddress
 from hil.measurements import MeasurementRow, layer_rows_of
@@ -43,6 +50,7 @@ class RunSpec:
     timeout_s: float = 900.0
     proactive: bool | None = None
     board: BoardAddress | None = None  # board runs: the labgrid environment file or coordinator place
+    max_recharge_s: float = 86_400.0  # a longer single recharge is refused (hil.power.energy_model)
 
 
 def _firmware_hash(target) -> str:
@@ -55,7 +63,7 @@ def _firmware_hash(target) -> str:
 def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     """Run one (artifact, profile, capacitor): intermittent, then continuous with the same design."""
     base = load_platform(spec.platform_path)
-    platform = base.with_capacitor(spec.ccap_f, spec.rehm_ohm) if spec.ccap_f else base
+    platform = base.with_capacitor(spec.ccap_f, spec.rehm_ohm)  # 0 F is refused there, not read as "default"
     art = load_artifact(spec.artifact_dir)
     profile = load_profile(spec.profile)
     rec = art.record
@@ -80,7 +88,7 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     target_id = f"{spec.target}-{getattr(target, 'board_id', 0)}"
     try:
         target.load(spec.artifact_dir)
-        model = EnergyModel.from_platform(profile, platform)
+        model = EnergyModel.from_platform(profile, platform, max_recharge_s=spec.max_recharge_s)
         r_int: RunResult = target.run(model, timeout_s=spec.timeout_s, proactive=spec.proactive)
         r_cont: RunResult = target.run(ContinuousPower(), timeout_s=spec.timeout_s, proactive=False)
     except TinasError as exc:
@@ -121,24 +129,121 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     return rows, timeline
 
 
+log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(1)
+        time.sleep(1.0)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Pool workers die with the parent: the kernel sends SIGKILL when it goes (Linux prctl
+    PR_SET_PDEATHSIG), and a watchdog thread covers other systems and the race before prctl."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it keeps finished rows)
+
+
+def make_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers cannot outlive this process."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),))
+
+
+@dataclass
+class MatrixResult:
+    """What a matrix of runs produced: rows of the specs that finished (in spec order), and why others did not."""
+
+    rows: list[MeasurementRow] = field(default_factory=list)
+    timelines: list[dict] = field(default_factory=list)
+    failures: list[tuple[RunSpec, str]] = field(default_factory=list)
+    interrupted: bool = False
+    done: int = 0
+    total: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.failures and not self.interrupted and self.done == self.total
+
+
+def _describe(spec: RunSpec) -> str:
+    return f"{Path(spec.artifact_dir).name} / {spec.profile} / {spec.ccap_f} F / repeat {spec.seed}"
+
+
+def run_matrix_collect(specs: list[RunSpec], workers: int = 1) -> MatrixResult:
+    """Run every spec; keep finished runs when others fail or Ctrl-C arrives (never raises for a run)."""
+    res = MatrixResult(total=len(specs))
+    got: dict[int, tuple[list[MeasurementRow], dict]] = {}
+    bar = tqdm(total=len(specs), desc="runs", unit="run")
+    try:
+        if workers <= 1 or len(specs) == 1:
+            for i, s in enumerate(specs):
+                try:
+                    got[i] = run_spec(s)
+                except Exception as exc:  # noqa: BLE001 - recorded per run, the others go on
+                    res.failures.append((s, f"{type(exc).__name__}: {exc}" if not isinstance(exc, TinasError) else str(exc)))
+                bar.update()
+        else:
+            pool = make_pool(workers)
+            futures: dict[Future, int] = {pool.submit(run_spec, s): i for i, s in enumerate(specs)}
+            try:
+                pending = set(futures)
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        i = futures[f]
+                        exc = f.exception()
+                        if exc is None:
+                            got[i] = f.result()
+                        else:
+                            res.failures.append((specs[i], str(exc) if isinstance(exc, TinasError)
+                                                 else f"{type(exc).__name__}: {exc}"))
+                        bar.update()
+                pool.shutdown(wait=True)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in list(getattr(pool, "_processes", {}).values()):
+                    proc.kill()
+                raise
+    except KeyboardInterrupt:
+        res.interrupted = True
+    finally:
+        bar.close()
+    for i in sorted(got):
+        r, tl = got[i]
+        res.rows += r
+        res.timelines.append(tl)
+    res.done = len(got)
+    return res
+
+
 def run_matrix(specs: list[RunSpec], workers: int = 1, ray_address: str | None = None,
                use_ray: bool = False) -> tuple[list[MeasurementRow], list[dict]]:
     """All specs: in this process, in parallel worker processes, or as Ray tasks (``use_ray``; a new
-    local cluster when ``ray_address`` is None). Rows come in spec order whichever way they ran."""
-    rows: list[MeasurementRow] = []
-    timelines: list[dict] = []
+    local cluster when ``ray_address`` is None). Rows come in spec order whichever way they ran; a failing
+    spec raises after the others finish."""
     if use_ray:
         from hil.ray_runs import run_on_ray
 
         return run_on_ray(specs, ray_address, num_cpus=max(1, workers))
-    if workers <= 1 or len(specs) == 1:
-        for s in tqdm(specs, desc="runs", unit="run"):
-            r, tl = run_spec(s)
-            rows += r
-            timelines.append(tl)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for r, tl in tqdm(pool.map(run_spec, specs), total=len(specs), desc="runs", unit="run"):
-                rows += r
-                timelines.append(tl)
-    return rows, timelines
+    res = run_matrix_collect(specs, workers)
+    if res.interrupted:
+        raise KeyboardInterrupt
+    if res.failures:
+        spec, msg = res.failures[0]
+        raise RunFailed(f"{len(res.failures)} of {res.total} runs failed; first: {_describe(spec)}: {msg}")
+    return res.rows, res.timelines
+
+
+class RunFailed(TinasError):
+    """Some runs of a matrix failed (the message names the first)."""

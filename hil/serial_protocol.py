@@ -3,6 +3,12 @@
 Frames: ``A5 5A | len u8 | type u8 | seq u16 LE | payload | crc16 u16 LE``, CRC-16/CCITT-FALSE over
 len, type, seq and payload. The parser scans for the sync bytes, so garbage written while the supply
 browns out is skipped; a frame whose CRC fails is dropped and counted, never misread.
+
+Resynchronisation: noise can contain the sync bytes. A false sync is abandoned by advancing ONE byte
+past it (never the whole candidate, which may hold the start of a real frame): when its length byte is
+impossible, when its CRC fails, and - so a false sync with a long claimed length cannot stall the parser
+while the device has stopped sending - as soon as a complete, CRC-valid frame starts inside it.
+``flush()`` abandons a pending candidate after the line has gone idle.
 """
 
 from __future__ import annotations
@@ -117,13 +123,15 @@ class FrameParser:
                 continue
             total = 6 + n + 2
             if len(self.buffer) < total:
+                if self._valid_frame_after(0):
+                    self._skip_false_sync()
+                    continue
                 return out
             body = bytes(self.buffer[2: 6 + n])
             (crc,) = struct.unpack_from("<H", self.buffer, 6 + n)
             if crc != crc16_ccitt(body):
                 self.frames_bad_crc += 1
-                self.bytes_skipped += 1
-                del self.buffer[:1]  # resynchronise from the next byte
+                self._skip_false_sync()
                 continue
             _, ftype, seq = struct.unpack_from("<BBH", body)
             if self._last_seq is not None and seq != ((self._last_seq + 1) & 0xFFFF) and seq != 0:
@@ -132,3 +140,40 @@ class FrameParser:
             out.append(Frame(ftype, seq, body[4:], t_host_s))
             self.frames_ok += 1
             del self.buffer[:total]
+
+    def _skip_false_sync(self) -> None:
+        """Drop the first byte only: the false candidate may hide a real frame's sync."""
+        self.bytes_skipped += 1
+        del self.buffer[:1]
+
+    def _complete_valid_at(self, i: int) -> bool:
+        b = self.buffer
+        if len(b) < i + 6 or b[i: i + 2] != SYNC or b[i + 2] > MAX_PAYLOAD:
+            return False
+        n = b[i + 2]
+        if len(b) < i + 8 + n:
+            return False
+        (crc,) = struct.unpack_from("<H", b, i + 6 + n)
+        return crc == crc16_ccitt(bytes(b[i + 2: i + 6 + n]))
+
+    def _valid_frame_after(self, start: int) -> bool:
+        """Is there a complete, CRC-valid frame starting after ``start``? (Then the pending candidate at
+        ``start`` is a false sync: a real frame never contains another valid frame, except by a
+        1-in-65536 CRC coincidence on payload bytes that happen to hold the sync.)"""
+        j = self.buffer.find(SYNC, start + 1)
+        while j >= 0:
+            if self._complete_valid_at(j):
+                return True
+            j = self.buffer.find(SYNC, j + 1)
+        return False
+
+    def flush(self, t_host_s: float = 0.0) -> list[Frame]:
+        """The line went idle: abandon incomplete candidates one byte at a time and return what parses."""
+        out: list[Frame] = []
+        while self.buffer.find(SYNC) >= 0:
+            i = self.buffer.find(SYNC)
+            self.bytes_skipped += i
+            del self.buffer[:i]
+            self._skip_false_sync()
+            out += self.feed(b"", t_host_s)
+        return out

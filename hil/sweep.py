@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm import tqdm
+from tinas.progress import tqdm
 
 from hil.drivers.host_process import HostDevice
 

@@ -14,6 +14,7 @@ import pytest
 from hil.cli import main as hil_main
 from tests.fw_models import IMAGE_BLOCKS, make_artifact
 from tinas.cli import main as tinas_main
+from tinas.network import Network
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,9 @@ def test_small_full_search_and_export(tmp_path, capsys):
     rc = tinas_main(["search", "--settings", "DIGITS.json,TiNAS-test.json", "--latreq", "60", "--ccap", "0.00047",
                      "--suffix", "t", "--out", str(tmp_path)])
     assert rc == 0
+    err = capsys.readouterr().err
+    assert "stage 2: supernet" in err and "final mean loss" in err  # one summary line for stage 2
+    assert "\r" not in err  # progress bars in line mode when stderr is not a terminal
     sol = json.loads((tmp_path / "t_solution.json").read_text())
     assert sol["format"] == "tinas.solution" and sol["latency_intermittent_s"] <= 60
     assert sol["accuracy_finetuned"] > 60  # chance is 10 %
@@ -43,6 +47,13 @@ def test_small_full_search_and_export(tmp_path, capsys):
     assert evo["memo"]["networks_costed"] == evo["memo"]["cost_misses"]  # each network costed once
     assert tinas_main(["export", str(tmp_path / "t_solution.json"), "--out", str(tmp_path / "art")]) == 0
     assert (tmp_path / "art" / "model.bin").is_file()
+    # several networks of the same search, enough to calibrate on (>= 4), without the main job's internals
+    assert tinas_main(["export", "--from-search", str(tmp_path), "--networks", "4", "--out", str(tmp_path / "many")]) == 0
+    from tinas.export import load_artifact
+
+    many = sorted((tmp_path / "many").iterdir())
+    assert len(many) == 4 and len({load_artifact(a).record.blob_sha256 for a in many}) == 4
+    assert load_artifact(many[0]).record.network.layers == Network.load(tmp_path / "t_solution.json").layers
     # rerun with the same suffix resumes: nothing is recomputed, same solution
     assert tinas_main(["search", "--settings", "DIGITS.json,TiNAS-test.json", "--latreq", "60", "--ccap", "0.00047",
                        "--suffix", "t", "--out", str(tmp_path), "--stages", "2,3,4"]) == 0

@@ -49,7 +49,7 @@ def test_export_writes_complete_artifact(tmp_path):
                        tmp_path / "a", platform=p)
     art = load_artifact(tmp_path / "a")
     assert art.record == rec and rec.predictions.power_cycles == cost.power_cycles
-    assert sorted(f.name for f in (tmp_path / "a").iterdir()) == ["artifact.json", "golden.npz", "model.bin", "model.h"]
+    assert sorted(f.name for f in (tmp_path / "a").iterdir()) == ["artifact.json", "golden.npz", "manifest.json", "model.bin", "model.h"]
     hdr = layout.unpack(layout.HEADER, layout.HEADER_FIELDS, art.blob)
     assert hdr["magic"] == layout.MAGIC and hdr["n_layers"] == len(rec.firmware_layers)
     # BN is folded: no firmware layer is a BN, and every network layer is covered exactly once

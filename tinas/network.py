@@ -8,8 +8,8 @@ Validation follows the original's layer checks (cost-model.md §3.1), and every 
 from __future__ import annotations
 
 import json
+import logging
 import re
-import sys
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tinas.errors import ContractError
 from tinas.records import Record
+
+_log = logging.getLogger(__name__)
 
 LayerType = Literal["CONV", "FC", "BN", "RELU", "ADD", "GAVGPOOL"]
 LoopOrder = Literal["reuse_I", "reuse_W", "reuse_O"]
@@ -132,7 +134,13 @@ def validate_layer(layer: Layer) -> None:
         if layer.is_depthwise:
             _need(k.CH == 1 and ifm.CH == ofm.CH, layer, "depthwise needs K.CH=1 and IFM.CH=OFM.CH")
         _need(ifm.H >= ofm.H, layer, f"IFM.H={ifm.H} smaller than OFM.H={ofm.H}")  # type: ignore[operator]
-        _need((layer.pad or 0) > 0 or ifm.H >= k.H, layer, "kernel larger than the unpadded input")  # type: ignore[operator]
+        pad = layer.pad or 0
+        _need(pad >= 0, layer, f"padding must not be negative, got {pad}")
+        _need(ifm.H + 2 * pad >= k.H, layer,  # type: ignore[operator]
+              f"kernel height {k.H} larger than the padded input ({ifm.H} + 2·{pad})")
+        if layer.optype < O_CONV1D:
+            _need(ifm.W + 2 * pad >= k.W, layer,  # type: ignore[operator]
+                  f"kernel width {k.W} larger than the padded input ({ifm.W} + 2·{pad})")
         if layer.optype < O_CONV1D:
             _need(ifm.H == ifm.W and ofm.H == ofm.W, layer, "2-D convolution needs square IFM and OFM")
             _need(k.H == k.W, layer, "2-D convolution needs a square kernel")
@@ -197,7 +205,9 @@ class Network(Record):
         if isinstance(data, dict) and data.get("format") == cls.FORMAT:
             return cls.from_layers([l for l in data.get("layers", [])], src)
         if isinstance(data, dict) and data.get("format") == "tinas.solution":
-            return cls.from_layers(data.get("network", []), src)
+            from tinas.solution import Solution  # a solution written by 'tinas search': validated whole
+
+            return Solution.from_dict(data, src).network
         return cls.from_layers(extract_layer_list(data, src), src)
 
 
@@ -236,5 +246,5 @@ def read_json_lenient(path: str | Path) -> Any:
         data = json.loads(fixed)
     except json.JSONDecodeError as exc:
         raise NetworkError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
-    print(f"note: {p}: removed trailing commas before parsing", file=sys.stderr)
+    _log.warning(f"note: {p}: removed trailing commas before parsing")
     return data

@@ -20,6 +20,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from tinas.errors import ContractError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
@@ -30,6 +36,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if tmp.exists():  # mkstemp makes 0600 files; results are for sharing: 0666 minus the umask (0644)
+            tmp.chmod(0o666 & ~_umask())
         os.replace(tmp, target)
     finally:
         if tmp.exists():

@@ -13,6 +13,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tinas.run_nas", description="TiNAS: intermittent-aware NAS")
     add_search_arguments(p)
     args = p.parse_args(argv)
+    from tinas.cli import setup_logging
+
+    setup_logging()
     try:
         from tinas.search.entry import run_search
 

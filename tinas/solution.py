@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from tinas.network import LayerDesign, Network
 from tinas.records import Record
@@ -14,8 +16,8 @@ class Solution(Record):
     settings: dict[str, Any]
     dataset: str
     choices: list[list[Any]]
-    width: float
-    resolution: int
+    width: Annotated[float, Field(gt=0)]
+    resolution: Annotated[int, Field(gt=0)]
     network: Network
     designs: list[LayerDesign]
     accuracy_supernet: float
@@ -31,6 +33,6 @@ class Solution(Record):
     weights_sha256: str
     platform: str
     platform_sha256: str
-    ccap_f: float
+    ccap_f: Annotated[float, Field(gt=0)]
     q15_agreement: float | None = None  # top-1 agreement of the Q15 reference with the float model (test split)
     accuracy_q15: float | None = None

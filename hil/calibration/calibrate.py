@@ -47,6 +47,34 @@ def check_consistent(df: pd.DataFrame) -> None:
                                    f"separately (filter the files) so their constants are not averaged")
 
 
+NUMERIC = ("active_time_s", "latency_s", "power_cycles", "ccap_f")
+
+
+def check_usable(df: pd.DataFrame) -> None:
+    """Refuse rows the fit would turn into NaN constants, naming the file and row, before any fitting."""
+    for col in NUMERIC:
+        vals = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
+        bad = np.flatnonzero(~np.isfinite(vals))
+        if bad.size:
+            i = int(bad[0])
+            where = f"{df['source_file'].iloc[i]} " if "source_file" in df else ""
+            raise CalibrationError(f"{where}row {i + 1} ({df['power_mode'].iloc[i]}, {df['artifact_name'].iloc[i]}): "
+                                   f"{col} is {df[col].iloc[i]!r}, not a finite number ({bad.size} such rows); "
+                                   f"remove or re-measure them")
+    modes = set(df["power_mode"].astype(str))
+    if "continuous" not in modes:
+        raise CalibrationError("no continuous-power rows: the fit needs each network's continuous latency "
+                               "('hil run' writes one continuous row per intermittent run)")
+    if "intermittent" not in modes:
+        raise CalibrationError("no intermittent rows: the reboot time cannot be fitted")
+    ints = set(df.loc[df["power_mode"] == "intermittent", "artifact_hash"])
+    conts = set(df.loc[df["power_mode"] == "continuous", "artifact_hash"])
+    missing = sorted(ints - conts)
+    if missing:
+        raise CalibrationError(f"{len(missing)} network(s) have intermittent rows but no continuous row "
+                               f"(artifact hash {missing[0]})")
+
+
 def split_cpu_nvm(artifact_dir: str, platform: Platform) -> tuple[float, float]:
     """Continuous latency of a network split into the part priced by CPU/LEA constants and the part
     priced by DMA constants (the cost model is linear in each), so scale factors map onto constants."""
@@ -79,7 +107,10 @@ def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, s
               run_ids: str = "", primitives: dict[str, float] | None = None) -> CalibrationResult:
     """``primitives``: constants measured by microbenchmarks (hil.microbench.primitive_updates), applied
     before the end-to-end fit, which then only scales what the microbenchmarks could not see."""
+    if not 0.0 < holdout_fraction < 1.0:
+        raise CalibrationError(f"hold-out fraction {holdout_fraction} must be between 0 and 1 (exclusive)")
     check_consistent(df)
+    check_usable(df)
     original = base
     if primitives:
         base = base.with_constants(primitives, Provenance("hil microbench linear fits", datetime.now(timezone.utc).date().isoformat(),
@@ -93,7 +124,7 @@ def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, s
         raise CalibrationError(f"{len(arts)} networks measured; calibration needs at least 4 (3 to fit 2 scale "
                                f"factors plus 1 to hold out) — no profile written")
     rng = np.random.default_rng(seed)
-    n_hold = max(1, int(round(holdout_fraction * len(arts))))
+    n_hold = min(max(1, int(round(holdout_fraction * len(arts)))), len(arts) - 3)  # keep 3 to fit
     hold = set(rng.choice(arts, n_hold, replace=False))
     ints["split"] = np.where(ints["artifact_hash"].isin(hold), "holdout", "fit")
     cont_by_art = conts.groupby("artifact_hash")["active_time_s"].mean()

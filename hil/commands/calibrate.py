@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import argparse
 
-from hil.calibration.calibrate import calibrate
-from hil.measurements import read_tables
-from hil.report.calibration_report import write_report
-from tinas.platform import load_platform
+
+def fraction(text: str) -> float:
+    """argparse type: a number strictly between 0 and 1."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < v < 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a fraction strictly between 0 and 1")
+    return v
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("calibrate", help="fit the cost model to measurements and write a new platform profile")
-    p.add_argument("measurements", nargs="+")
+    p.add_argument("measurements", nargs="+", help="measurement tables from 'hil run' (.csv or .parquet)")
     p.add_argument("--platform", default=None, help="base profile (default: packaged)")
     p.add_argument("--out", required=True, help="calibrated profile (.toml)")
     p.add_argument("--report", default=None, help="also write the report into this folder")
-    p.add_argument("--holdout", type=float, default=0.3)
+    p.add_argument("--holdout", type=fraction, default=0.3,
+                   help="fraction of the networks held out to judge the fit (0-1, default 0.3)")
     p.add_argument("--microbench", default=None, help="microbenchmark table from 'hil microbench' (primitive fits)")
     p.add_argument("--cost-model", choices=("tinas2025", "firmware"), default="tinas2025",
                    help="firmware: fit the per-primitive constants of the firmware model by bounded least squares "
@@ -29,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.cost_model == "firmware":
         return run_firmware(args)
+    from hil.calibration.calibrate import calibrate
+    from hil.measurements import read_tables
+    from tinas.platform import load_platform
+
     df = read_tables(args.measurements)
     prims = None
     if args.microbench:
@@ -40,11 +51,20 @@ def run(args: argparse.Namespace) -> int:
     res = calibrate(df, load_platform(args.platform), args.holdout, run_ids=",".join(df["run_id"].astype(str).head(3)),
                     primitives=prims)
     res.platform.to_toml(args.out)
-    print(f"calibrated profile: {args.out} (reboot time {res.reboot_time_s * 1e3:.3f} ms, scales {res.cont_fit.as_dict()})")
+    print(f"{'scale factor':<14} {'value':>8}  applies to")
+    what = {"cp": "vector-MAC and scalar-op cycles", "nvm": "DMA read/write cycles"}
+    for k, v in res.cont_fit.as_dict().items():
+        print(f"{k:<14} {v:>8.4f}  {what.get(k, '')}")
+    print(f"{'reboot time':<14} {res.reboot_time_s * 1e3:>8.3f}  ms per power cycle")
+    print(f"fit: {res.cont_fit.n} networks, relative RMSE {100 * res.cont_fit.rel_rmse:.2f} %, "
+          f"condition number {res.cont_fit.condition_number:.3g}")
     for q, (b, a) in res.summaries.items():
-        print(f"  hold-out {q}: MAPE {b.mape_percent:.2f} % -> {a.mape_percent:.2f} %")
+        print(f"hold-out {q}: MAPE {b.mape_percent:.2f} % -> {a.mape_percent:.2f} %")
     if args.report:
+        from hil.report.calibration_report import write_report
+
         print(f"report: {write_report(res, args.report)}")
+    print(f"calibrated profile: {args.out}")
     return 0
 
 

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import argparse
 
-from hil.calibration.linear_fit import LinearFit
-from hil.microbench import fit_primitives, run_microbench_emulator
 from tinas.errors import TinasError
-from tinas.platform import load_platform
-from tinas.records import atomic_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("microbench", help="microbenchmark NVM transfers, vector MAC and scalar ops on a target")
-    p.add_argument("--target", default="emulator", choices=("emulator", "board"))
-    p.add_argument("--platform", default=None)
-    p.add_argument("--out", required=True)
+    p = sub.add_parser("microbench", help="microbenchmark NVM transfers, vector MAC and scalar ops on a target",
+                       description="Time each primitive the cost model prices (DMA read/write per element and per "
+                                   "command, vector MAC, scalar ops) at several sizes, fit lines, and print them "
+                                   "beside the platform profile's constants.")
+    p.add_argument("--target", default="emulator", choices=("emulator", "board"),
+                   help="where to run the microbenchmark firmware (board: not supported yet)")
+    p.add_argument("--platform", default=None, help="platform profile TOML to compare with (default: packaged)")
+    p.add_argument("--out", required=True, help="measurement table to write (.csv), input of 'hil calibrate "
+                                                "--microbench'")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from hil.calibration.linear_fit import LinearFit
+    from hil.microbench import fit_primitives, run_microbench_emulator
+    from tinas.platform import load_platform
+    from tinas.records import atomic_path
+
     if args.target != "emulator":
         raise TinasError("microbenchmarks on a board need the board target's results readout, not written yet")
     platform = load_platform(args.platform)
@@ -36,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
                   f"{platform.const(keys[0]):>10.2f}/el + {platform.const(keys[1]):>8.1f}")
         else:
             print(f"{k:<10} {f:>22.1f} cycles/op {platform.const(f'op_{k}_cycles'):>20.1f}")
-    print(f"measurements: {args.out}")
+    print(f"{len(df)} timings of {df.iloc[:, 0].nunique() if len(df) else 0} primitives; measurements: {args.out}")
     return 0

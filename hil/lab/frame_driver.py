@@ -63,7 +63,15 @@ class FrameDriver(Driver):
     def read_frames(self, timeout_s: float, t0: float = 0.0) -> list[Frame]:
         """The frames completed by what arrives within ``timeout_s``; host time relative to ``t0``."""
         data = self.read_bytes(4096, timeout_s)
-        frames = self.parser.feed(data, time.perf_counter() - t0) if data else []
+        now = time.perf_counter()
+        if data:
+            self._last_rx = now
+            frames = self.parser.feed(data, now - t0)
+        elif now - getattr(self, "_last_rx", now) > 0.5:
+            # the line went idle: a false sync that claimed a long frame must not hold real frames back
+            frames = self.parser.flush(now - t0)
+        else:
+            frames = []
         for f in frames:
             LOG.info("frame %s seq %d %s", _name(f.type), f.seq, f.fields() or f.payload.hex())
         return frames

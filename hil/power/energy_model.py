@@ -5,6 +5,14 @@ The state is the capacitor's energy E = ½·C·V². Between events the model is 
 follows the RC exponential) or, for a Thevenin source under load, by an adaptive ODE solver with a
 terminal event at Voff. Nothing is stepped at a fixed small time step, so a 400 s inference costs a few
 hundred events. Every joule is accounted for: harvested = consumed + stored + leaked + clipped.
+
+Capacitor leakage is modelled as an insulation resistance R_leak with R_leak·C = ``LEAK_RC_S``: the
+datasheet form of ceramic capacitors ("insulation resistance ≥ 10,000 MΩ or 500 MΩ·µF, whichever is
+smaller" for 25-50 V parts, TDK's capacitor FAQ "How do I calculate the insulation resistance and CR
+product?"), i.e. a guaranteed worst case. The Thevenin source sees it exactly (a resistor in parallel);
+trace segments hold the leak at its value at Von, an upper bound while the device runs. A supply that
+cannot out-harvest the leak is refused ("never reaches Von") instead of yielding a run of months, and
+a single recharge longer than ``max_recharge_s`` (default a day) is refused too.
 """
 
 from __future__ import annotations
@@ -17,6 +25,19 @@ from scipy.integrate import solve_ivp
 
 from hil.power.profile import PowerProfile, ProfileError
 from tinas.platform import Platform
+
+
+LEAK_RC_S = 500.0  # s: insulation resistance × capacitance, 500 MΩ·µF (see the module docstring)
+MAX_RECHARGE_S = 86_400.0  # a recharge longer than a day is refused as a broken setup, not measured
+
+
+def leak_power_w(c_f: float, v: float, rc_s: float = LEAK_RC_S) -> float:
+    """Power lost in the insulation resistance R = rc_s / C at voltage v: V²/R."""
+    return 0.0 if rc_s == float("inf") else c_f * v * v / rc_s
+
+
+def _fmt_duration(s: float) -> str:
+    return f"{s / 86400:.3g} days" if s >= 86400 else f"{s / 3600:.3g} h" if s >= 3600 else f"{s:.3g} s"
 
 
 def active_power_w(platform: Platform) -> float:
@@ -41,7 +62,9 @@ class EnergyModel:
     v_max_v: float
     load_w: float
     clock_hz: float
-    leak_w: float = 0.0
+    leak_w: float = 0.0  # trace sources: constant leak power (from_platform: the insulation resistance at Von)
+    leak_ohm: float = float("inf")  # Thevenin sources: the insulation resistance itself (exact)
+    max_recharge_s: float = MAX_RECHARGE_S
     max_wait_periods: int = 3
     t_s: float = 0.0
     ledger: EnergyLedger = field(default_factory=EnergyLedger)
@@ -61,6 +84,13 @@ class EnergyModel:
             if self.vsup <= self.v_on_v:
                 raise ProfileError(f"{self.profile.name}: the source's {self.vsup} V can never charge the capacitor "
                                    f"to Von = {self.v_on_v} V")
+            # the leak resistance in parallel: an equivalent Thevenin source (exact)
+            rl = self.leak_ohm
+            self.v_eq = self.vsup if rl == float("inf") else self.vsup * rl / (rl + self.rehm)
+            self.r_eq = self.rehm if rl == float("inf") else self.rehm * rl / (rl + self.rehm)
+            if self.v_eq <= self.v_on_v:
+                raise ProfileError(f"{self.profile.name}: with the capacitor's leakage ({rl:.4g} Ω) the source charges "
+                                   f"it to at most {self.v_eq:.4g} V: it never reaches Von = {self.v_on_v} V")
         else:
             t, p = self.profile.time_s, self.profile.power_w
             step = float(np.mean(np.diff(t))) if t.size > 1 else 1.0
@@ -69,10 +99,21 @@ class EnergyModel:
             self.period = float(self.seg_t[-1])
             if not np.any(p > 0):
                 raise ProfileError(f"{self.profile.name}: the trace never delivers power: the device can never turn on")
+            mean_w = float(np.sum(p * np.diff(self.seg_t))) / self.period
+            if mean_w <= self.leak_w:
+                raise ProfileError(f"{self.profile.name}: the trace harvests {mean_w:.3g} W on average, no more than the "
+                                   f"capacitor leaks ({self.leak_w:.3g} W at Von): it never reaches Von = "
+                                   f"{self.v_on_v} V")
         self._log(False)
 
     @classmethod
-    def from_platform(cls, profile: PowerProfile, platform: Platform, **kw) -> EnergyModel:
+    def from_platform(cls, profile: PowerProfile, platform: Platform, leak_rc_s: float = LEAK_RC_S,
+                      **kw) -> EnergyModel:
+        """The device on ``platform`` under ``profile``, with the capacitor's leakage (``leak_rc_s`` =
+        R_leak·C; ``float('inf')`` for an ideal capacitor) unless ``leak_w``/``leak_ohm`` are given."""
+        if "leak_w" not in kw and "leak_ohm" not in kw:
+            kw["leak_w"] = leak_power_w(platform.ccap_f, platform.v_on_v, leak_rc_s)
+            kw["leak_ohm"] = leak_rc_s / platform.ccap_f
         return cls(profile=profile, c_f=platform.ccap_f, v_on_v=platform.v_on_v, v_off_v=platform.v_off_v,
                    v_max_v=platform.v_sup_v, load_w=active_power_w(platform), clock_hz=platform.cpu_clock_hz, **kw)
 
@@ -102,6 +143,11 @@ class EnergyModel:
             if gain <= 0:
                 raise ProfileError(f"{self.profile.name}: the trace delivers less energy per period than the device "
                                    f"draws or leaks: the capacitor never reaches the turn-on voltage {self.v_on_v} V")
+            expected = (target - self.e) / gain * self.period
+            if load == 0.0 and expected > self.max_recharge_s:
+                raise ProfileError(f"{self.profile.name}: recharging to Von = {self.v_on_v} V would take about "
+                                   f"{_fmt_duration(expected)} (limit {_fmt_duration(self.max_recharge_s)}): the "
+                                   f"harvester is too weak for this capacitor")
             horizon = ((target - self.e) / gain + self.max_wait_periods) * self.period
         limit = self.t_s + horizon + (dt or 0.0)
         while True:
@@ -144,10 +190,20 @@ class EnergyModel:
     # -- Thevenin source ----------------------------------------------------------------------
     def _thevenin_off_to_on(self) -> float:
         v0 = self._v()
-        rc = self.rehm * self.c_f
-        dt = rc * math.log((self.vsup - v0) / (self.vsup - self.v_on_v)) if v0 < self.v_on_v else 0.0
+        tau = self.r_eq * self.c_f
+        dt = tau * math.log((self.v_eq - v0) / (self.v_eq - self.v_on_v)) if v0 < self.v_on_v else 0.0
+        if dt > self.max_recharge_s:
+            raise ProfileError(f"{self.profile.name}: recharging to Von = {self.v_on_v} V would take "
+                               f"{_fmt_duration(dt)} (limit {_fmt_duration(self.max_recharge_s)})")
+        leaked = 0.0
+        if dt > 0 and self.leak_ohm != float("inf"):
+            # v(t) = v_eq + (v0 - v_eq)·exp(-t/τ); leaked = ∫ v²/R_leak dt in closed form
+            a, b = self.v_eq, v0 - self.v_eq
+            x = math.exp(-dt / tau)
+            leaked = (a * a * dt + 2 * a * b * tau * (1 - x) + b * b * tau / 2 * (1 - x * x)) / self.leak_ohm
         gained = self.e_on - self.e
-        self.ledger.harvested_j += gained
+        self.ledger.harvested_j += gained + leaked
+        self.ledger.leaked_j += leaked
         self.e = self.e_on
         self.t_s += dt
         return dt
@@ -156,7 +212,7 @@ class EnergyModel:
         def rhs(_t, y):
             v = math.sqrt(2.0 * max(y[0], 0.0) / self.c_f)
             ph = v * (self.vsup - v) / self.rehm
-            return [ph - self.load_w - self.leak_w, ph]
+            return [ph - self.load_w - v * v / self.leak_ohm, ph]
 
         def hit_off(_t, y):
             return y[0] - self.e_off
@@ -168,7 +224,7 @@ class EnergyModel:
         e_end = float(sol.y[0, -1]) if not sol.t_events[0].size else self.e_off
         self.ledger.harvested_j += harvested
         self.ledger.consumed_j += self.load_w * t_end
-        self.ledger.leaked_j += self.leak_w * t_end
+        self.ledger.leaked_j += harvested - self.load_w * t_end - (e_end - self.e)  # the rest of the balance
         self.e = e_end
         self.t_s += t_end
         return t_end

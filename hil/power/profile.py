@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,21 @@ import numpy as np
 from tinas.errors import TinasError
 from tinas.records import atomic_write_text
 
-PROFILE_DIR = Path(__file__).resolve().parent.parent.parent / "power_profiles"
+PROFILE_DIR = Path(__file__).resolve().parent.parent.parent / "power_profiles"  # shipped, read-only to imports
+
+
+def user_profile_dir() -> Path:
+    """Where ``hil profiles import`` puts recordings: $HIL_PROFILE_DIR, else
+    $XDG_DATA_HOME/tinas-hil/power_profiles (~/.local/share/... by default). Never the shipped folder."""
+    env = os.environ.get("HIL_PROFILE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tinas-hil" / "power_profiles"
+
+
+def shipped_names() -> set[str]:
+    return {f.stem for f in PROFILE_DIR.glob("*.csv")}
 KINDS = ("recorded", "synthetic", "thevenin")
 REQUIRED = ("name", "kind", "source", "licence")
 
@@ -113,6 +128,18 @@ def parse_profile(text: str, source: str) -> PowerProfile:
         raise ProfileError(f"{source}: no samples")
     t = a[:, 0]
     p = a[:, 1] if a.shape[1] == 2 else a[:, 1] * a[:, 2]
+    return make_profile(meta, t, p, source)
+
+
+def make_profile(meta: dict[str, str], t: np.ndarray, p: np.ndarray, source: str) -> PowerProfile:
+    """A sampled profile from arrays, with the same checks as a CSV file (importers use this directly,
+    so a million-sample recording is not round-tripped through text)."""
+    t = np.asarray(t, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if t.size < 1:
+        raise ProfileError(f"{source}: no samples")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(p))):
+        raise ProfileError(f"{source}: NaN or infinite value")
     bad = np.flatnonzero(np.diff(t) <= 0)
     if bad.size:
         raise ProfileError(f"{source}: time goes backwards or repeats at sample {bad[0] + 2} "
@@ -126,18 +153,24 @@ def parse_profile(text: str, source: str) -> PowerProfile:
 
 
 def load_profile(name_or_path: str | Path) -> PowerProfile:
-    """A shipped profile by name, or a CSV file."""
+    """A shipped profile by name, then an imported one (user folder) by name, or a CSV file."""
     p = Path(name_or_path)
     if not p.suffix:
         p = PROFILE_DIR / f"{name_or_path}.csv"
+        if not p.is_file():
+            p = user_profile_dir() / f"{name_or_path}.csv"
     if not p.is_file():
-        known = ", ".join(sorted(f.stem for f in PROFILE_DIR.glob("*.csv")))
-        raise ProfileError(f"power profile {name_or_path!r} not found (shipped: {known})")
+        known = ", ".join(sorted(shipped_names()))
+        imported = ", ".join(sorted(f.stem for f in user_profile_dir().glob("*.csv"))) or "none"
+        raise ProfileError(f"power profile {name_or_path!r} not found (shipped: {known}; imported: {imported})")
     return parse_profile(p.read_text(encoding="utf-8"), str(p))
 
 
 def list_profiles() -> list[PowerProfile]:
-    return [load_profile(f) for f in sorted(PROFILE_DIR.glob("*.csv"))]
+    """Shipped profiles, then imported ones (an imported file named like a shipped one is skipped)."""
+    shipped = sorted(PROFILE_DIR.glob("*.csv"))
+    imported = [f for f in sorted(user_profile_dir().glob("*.csv")) if f.stem not in shipped_names()]
+    return [load_profile(f) for f in shipped + imported]
 
 
 def to_csv(meta: dict[str, str], time_s: np.ndarray | None, power_w: np.ndarray | None) -> str:
@@ -146,8 +179,10 @@ def to_csv(meta: dict[str, str], time_s: np.ndarray | None, power_w: np.ndarray 
         buf.write(f"# {k}: {v}\n")
     if time_s is not None:
         buf.write("time_s,power_w\n")
-        for t, p in zip(time_s, power_w):
-            buf.write(f"{t:.6g},{p:.6g}\n")
+        # times keep full precision (shortest round-trip repr): 6 significant digits made 1000.001 s
+        # and 1000.002 s of a 1 kHz recording both "1000"; powers keep 9 digits
+        for t, p in zip(np.asarray(time_s, dtype=float).tolist(), np.asarray(power_w, dtype=float).tolist()):
+            buf.write(f"{t!r},{p:.9g}\n")
     return buf.getvalue()
 
 

@@ -9,20 +9,24 @@ import argparse
 import hashlib
 from pathlib import Path
 
-import numpy as np
-
-from tinas.datasets import load_dataset
 from tinas.errors import TinasError
-from tinas.export import export_model
-from tinas.platform import load_platform
-from tinas.solution import Solution
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export a solution as the firmware's model artifact")
-    p.add_argument("solution")
-    p.add_argument("--out", required=True)
-    p.add_argument("--platform", default=None)
+    p = sub.add_parser("export", help="export solution(s) as the firmware's model artifact(s)",
+                       description="One solution: --out is the artifact folder. Several solutions, or "
+                                   "--from-search DIR (the solution plus more subnets of that search, with the "
+                                   "fine-tuned supernet's weights): --out is a folder of artifacts, enough to "
+                                   "calibrate on (hil calibrate needs >= 4 networks). A published solution of the "
+                                   "original (no weights) exports with --random-weights SEED.")
+    p.add_argument("solution", nargs="*", help="solution file(s) written by 'tinas search' or published by the original")
+    p.add_argument("--from-search", default=None, metavar="DIR",
+                   help="export --networks networks of the search whose --out folder is DIR")
+    p.add_argument("--suffix", default=None, help="with --from-search: the search's suffix (if DIR holds several)")
+    p.add_argument("--networks", type=int, default=6, help="with --from-search: how many networks (default 6)")
+    p.add_argument("--seed", type=int, default=123, help="with --from-search: order in which extra subnets are taken")
+    p.add_argument("--out", required=True, help="artifact folder (one solution) or folder of artifact folders")
+    p.add_argument("--platform", default=None, help="platform profile TOML (default: packaged MSP430FR5994)")
     p.add_argument("--nvm-limit", type=int, default=None,
                    help="refuse models needing more NVM bytes (default: the 1 MiB external FRAM)")
     p.add_argument("--random-weights", type=int, default=None, metavar="SEED",
@@ -35,6 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def export_solution(solution_path: str | Path, out: str | Path, platform_path: str | None = None,
                     nvm_limit: int | None = None, proactive: bool = False):
+    import numpy as np
+
+    from tinas.datasets import load_dataset
+    from tinas.export import export_model
+    from tinas.platform import load_platform
+    from tinas.solution import Solution
+
     sp = Path(solution_path)
     try:
         sol = Solution.from_file(sp)
@@ -60,13 +71,47 @@ def export_solution(solution_path: str | Path, out: str | Path, platform_path: s
 def run(args: argparse.Namespace) -> int:
     if args.proactive and args.no_proactive:
         raise TinasError("--proactive and --no-proactive exclude each other")
+    proactive = bool(args.proactive)
     if args.random_weights is not None:
         from tinas.export.published import export_published
+        from tinas.platform import load_platform
 
+        if len(args.solution) != 1 or args.from_search:
+            raise TinasError("--random-weights exports exactly one published solution file")
         platform = load_platform(args.platform) if args.platform else load_platform()
-        rec = export_published(args.solution, args.random_weights, args.out, platform=platform,
-                               proactive=args.proactive, nvm_limit_bytes=args.nvm_limit)
-    else:
-        rec = export_solution(args.solution, args.out, args.platform, args.nvm_limit, args.proactive)
-    print(f"artifact {args.out}: {len(rec.firmware_layers)} firmware layers, blob {rec.blob_size} B, NVM {rec.nvm_size} B")
+        rec = export_published(args.solution[0], args.random_weights, args.out, platform=platform,
+                               proactive=proactive, nvm_limit_bytes=args.nvm_limit)
+        print(f"artifact {args.out}: {len(rec.firmware_layers)} firmware layers, blob {rec.blob_size} B, NVM {rec.nvm_size} B")
+        return 0
+    if args.from_search:
+        if args.solution:
+            raise TinasError("give solution files or --from-search, not both")
+        if args.networks < 1:
+            raise TinasError(f"--networks must be at least 1, got {args.networks}")
+        from tinas.export.artifact import load_artifact
+        from tinas.export.from_search import export_search_networks
+        from tinas.platform import load_platform
+
+        arts = export_search_networks(args.from_search, args.out, args.networks, load_platform(args.platform),
+                                      suffix=args.suffix, seed=args.seed, nvm_limit_bytes=args.nvm_limit,
+                                      proactive=proactive)
+        for a in arts:
+            rec = load_artifact(a).record
+            print(f"artifact {a}: {len(rec.firmware_layers)} firmware layers, blob {rec.blob_size} B, NVM {rec.nvm_size} B")
+        print(f"{len(arts)} artifacts in {args.out}")
+        return 0 if arts else 2
+    if not args.solution:
+        raise TinasError("give a solution file (or several), or --from-search DIR")
+    if len(args.solution) == 1:
+        rec = export_solution(args.solution[0], args.out, args.platform, args.nvm_limit, proactive)
+        print(f"artifact {args.out}: {len(rec.firmware_layers)} firmware layers, blob {rec.blob_size} B, NVM {rec.nvm_size} B")
+        return 0
+    stems = [Path(s).stem.removesuffix("_solution") for s in args.solution]
+    if len(set(stems)) != len(stems):
+        raise TinasError("two solution files have the same name; export them separately")
+    for sol, stem in zip(args.solution, stems):
+        dest = Path(args.out) / stem
+        rec = export_solution(sol, dest, args.platform, args.nvm_limit, proactive)
+        print(f"artifact {dest}: {len(rec.firmware_layers)} firmware layers, blob {rec.blob_size} B, NVM {rec.nvm_size} B")
+    print(f"{len(stems)} artifacts in {args.out}")
     return 0

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tinas.platform import load_platform
-from tinas.sensitivity.analysis import analyse, write_outputs
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sensitivity", help="IMO sensitivity of the search space's parameters")
@@ -21,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tinas.platform import load_platform
+    from tinas.sensitivity.analysis import analyse, write_outputs
+
     platform = load_platform(args.platform).with_capacitor(args.ccap)
     md = write_outputs(analyse(args.dataset, platform, args.samples, args.seed), Path(args.out))
     print(md.read_text())

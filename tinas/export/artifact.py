@@ -4,6 +4,7 @@ model predicted for it, so measurements can sit beside predictions."""
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 from typing import ClassVar
 
@@ -61,6 +62,58 @@ class Artifact(Record):
     weights_sha256: str
 
 
+MANIFEST = "manifest.json"
+ARTIFACT_FILES = ("artifact.json", "model.bin", "model.h", "golden.npz")
+
+
+class Manifest(Record):
+    """SHA-256 of every file of an artifact, so one flipped bit anywhere (a tile size in artifact.json,
+    a golden vector) is refused, not only a changed blob."""
+
+    FORMAT: ClassVar[str] = "tinas.artifact-manifest"
+    VERSION: ClassVar[int] = 1
+    files: dict[str, str]  # file name -> sha256 hex
+
+    @property
+    def sha256(self) -> str:
+        """One hash for the whole artifact (over the sorted file hashes)."""
+        return hashlib.sha256("".join(f"{k}:{v}\n" for k, v in sorted(self.files.items())).encode()).hexdigest()
+
+
+def _sha256_file(p: Path) -> str:
+    h = hashlib.sha256()
+    with p.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_manifest(d: Path) -> Manifest:
+    m = Manifest(files={n: _sha256_file(d / n) for n in ARTIFACT_FILES if (d / n).is_file()})
+    m.to_file(d / MANIFEST)
+    return m
+
+
+def verify_manifest(d: Path) -> Manifest:
+    """Every listed file present with its recorded hash; raises ``ContractError`` naming the first that is not."""
+    mpath = d / MANIFEST
+    if not mpath.is_file():
+        raise ContractError(f"{d}: no {MANIFEST} (artifact written by an older 'tinas export' or copied "
+                            f"incompletely); export it again")
+    m = Manifest.from_file(mpath)
+    missing = [n for n in ARTIFACT_FILES if n not in m.files]
+    if missing:
+        raise ContractError(f"{mpath}: does not list {', '.join(missing)}")
+    for name, want in m.files.items():
+        f = d / name
+        if not f.is_file():
+            raise ContractError(f"{f}: missing (listed in {MANIFEST})")
+        if _sha256_file(f) != want:
+            raise ContractError(f"{f}: sha256 does not match {MANIFEST} (file changed or truncated); "
+                                f"export the artifact again")
+    return m
+
+
 class LoadedArtifact:
     """An artifact directory read back: record, blob bytes and golden vectors."""
 
@@ -80,9 +133,11 @@ class LoadedArtifact:
 
 
 def load_artifact(directory: str | Path) -> LoadedArtifact:
+    """Read an artifact after checking every file against its manifest."""
     d = Path(directory)
     if not d.is_dir():
         raise ContractError(f"{d}: artifact directory not found")
+    verify_manifest(d)
     rec = Artifact.from_file(d / "artifact.json")
     blob_path = d / "model.bin"
     if not blob_path.is_file():
@@ -93,8 +148,6 @@ def load_artifact(directory: str | Path) -> LoadedArtifact:
     try:
         with np.load(d / "golden.npz") as z:
             golden = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ContractError(f"{d / 'golden.npz'}: cannot read golden vectors ({exc})") from None
     return LoadedArtifact(d, rec, blob, golden)
-
-

@@ -15,7 +15,7 @@ import numpy as np
 
 from tinas.cost import COST_MODEL_VERSION, evaluate_design
 from tinas.export import layout
-from tinas.export.artifact import Artifact, FirmwareLayer, Predictions
+from tinas.export.artifact import Artifact, FirmwareLayer, Predictions, write_manifest
 from tinas.network import LayerDesign, Network
 from tinas.platform import Platform
 from tinas.quant.graph import ExportError, QLayer
@@ -219,12 +219,16 @@ def export_model(network: Network, designs: list[LayerDesign], weights: dict[str
     d = Path(out_dir)
     d.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", dir=d.parent))
+    mask = os.umask(0)
+    os.umask(mask)
+    tmp.chmod(0o777 & ~mask)  # mkdtemp makes 0700; an artifact is for sharing
     try:
         (tmp / "model.bin").write_bytes(blob)
         (tmp / "model.h").write_text(c_header(blob, name))
         golden = {"input": x_q, **{f"layer_{i}": o for i, o in enumerate(outs)}}
         np.savez(tmp / "golden.npz", **golden)
         rec.to_file(tmp / "artifact.json")
+        write_manifest(tmp)
         if d.exists():
             shutil.rmtree(d)
         os.replace(tmp, d)

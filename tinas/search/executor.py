@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
-from tinas.search.progress import bar as tqdm
+from tinas.progress import tqdm
 
 from tinas.errors import TinasError
 

@@ -9,7 +9,7 @@ deletes the old results and starts again.
 from __future__ import annotations
 
 import json
-import sys
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ _IGNORED_KEYS = {("NAS_SETTINGS_GENERAL", "STAGES"), ("NAS_SETTINGS_GENERAL", "T
                  ("NAS_EVOSEARCH_SETTINGS", "FIXED_NUM_CPU_WORKERS_MUTATION"),
                  ("NAS_EVOSEARCH_SETTINGS", "FIXED_NUM_CPU_WORKERS_CROSSOVER"),
                  ("NAS_EVOSEARCH_SETTINGS", "DEBUG_ENABLED")}
+_log = logging.getLogger(__name__)
 
 
 def _parse_stages(text: str) -> list[int]:
@@ -112,17 +113,17 @@ def run_pipeline(settings: Settings, platform: Platform, out_dir: Path, executor
     if 1 in stages:
         if ss_path.exists() and stages != [1] and \
                 json.loads(ss_path.read_text()).get("settings_sha256") == stage1_settings_hash(settings, platform):
-            print(f"stage 1: reusing {ss_path}", file=sys.stderr)
+            _log.info(f"stage 1: reusing {ss_path}")
         else:
             res = run_stage1(settings, platform, out_dir, executor=executor)
             if res.best is None:
                 lat_min = min((v["latency_min"] for v in res.log["per_supernet_stats"].values()
                                if v["latency_min"] != -1), default=None)
-                print(f"stage 1: no (width, resolution) pair had enough subnets meeting the constraints "
+                _log.info(f"stage 1: no (width, resolution) pair had enough subnets meeting the constraints "
                       f"(latency requirement {settings['PLATFORM_SETTINGS']['LAT_E2E_REQ']} s; fastest subnet "
-                      f"found {lat_min if lat_min is None else round(lat_min, 3)} s)", file=sys.stderr)
+                      f"found {lat_min if lat_min is None else round(lat_min, 3)} s)")
             else:
-                print(f"stage 1: chose width {res.best[0]}, resolution {res.best[1]}", file=sys.stderr)
+                _log.info(f"stage 1: chose width {res.best[0]}, resolution {res.best[1]}")
         written["stage1"] = ss_path
     later = [s for s in stages if s > 1]
     if later:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tinas.search.progress import bar as tqdm
+from tinas.progress import tqdm
 
 from tinas.platform import Platform
 from tinas.records import atomic_write_text

@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tinas.search.progress import bar as tqdm
+from tinas.progress import tqdm
 
 from tinas.cost import evaluate
 from tinas.datasets import load_dataset
@@ -32,6 +33,8 @@ from tinas.settings import Settings, parent_count
 from tinas.solution import Solution
 from tinas.supernet import ElasticSuperNet, SuperNet, make_supernet  # noqa: F401 (annotations)
 from tinas.training.trainer import TrainConfig, path_accuracy, set_determinism, train
+
+_log = logging.getLogger(__name__)
 
 
 class Memo:
@@ -97,7 +100,10 @@ def run_later_stages(settings: Settings, platform: Platform, out_dir: Path, stag
     ckpt = out_dir / f"{suffix}_supernet.pt"
     written: dict[str, Path] = {}
     if 2 in stages or ckpt.is_file():
-        train(model, data, _train_cfg(settings, False), checkpoint=ckpt, desc="stage 2: supernet")
+        cfg = _train_cfg(settings, False)
+        hist = train(model, data, cfg, checkpoint=ckpt, desc="stage 2: supernet")
+        _log.info(f"stage 2: supernet (width {width}, resolution {res}) trained for {cfg.epochs} epochs on "
+                  f"{len(data.y_train)} samples, final mean loss {hist['loss']:.3f}; checkpoint {ckpt}")
         written["supernet"] = ckpt
     evo_path = out_dir / f"{suffix}_evosearchlog.json"
     if 3 in stages:
@@ -231,8 +237,8 @@ def run_evolution(settings: Settings, platform: Platform, model: "SuperNet | Ela
            "memo": {"cost_hits": memo.hits, "cost_misses": memo.misses, "hit_rate": memo.hit_rate,
                     "networks_costed": len(memo.cost), "networks_scored": len(memo.acc)}}
     atomic_write_text(out_dir / f"{settings.suffix}_evosearchlog.json", json.dumps(log, indent=1))
-    print(f"stage 3: best {best.key}: validation accuracy {memo.acc[best.key]:.2f} %, IMO {e.imo_percent:.2f} %, "
-          f"L_int {e.latency_s:.2f} s; memo hit rate {memo.hit_rate:.2%}", file=sys.stderr)
+    _log.info(f"stage 3: best {best.key}: validation accuracy {memo.acc[best.key]:.2f} %, IMO {e.imo_percent:.2f} %, "
+              f"L_int {e.latency_s:.2f} s; memo hit rate {memo.hit_rate:.2%}")
     return log
 
 
@@ -269,8 +275,8 @@ def finetune_and_write(settings: Settings, platform: Platform, model: "SuperNet 
     from tinas.quant.agreement import q15_agreement
 
     agr = q15_agreement(net, list(cost.designs), weights, data.x_train[:64], data.x_test, data.y_test)
-    print(f"stage 4: Q15 vs float top-1 agreement {agr['agreement']:.2%} on {int(agr['n'])} test inputs "
-          f"(Q15 accuracy {agr['accuracy_q15']:.2%})", file=sys.stderr)
+    _log.info(f"stage 4: Q15 vs float top-1 agreement {agr['agreement']:.2%} on {int(agr['n'])} test inputs "
+          f"(Q15 accuracy {agr['accuracy_q15']:.2%})")
     sol = Solution(
         settings=settings.snapshot(), dataset=settings.dataset, choices=[b.as_list() for b in cfg.blocks],
         width=width, resolution=res, network=net, designs=list(cost.designs), accuracy_supernet=float(info["accuracy"]),
@@ -283,5 +289,5 @@ def finetune_and_write(settings: Settings, platform: Platform, model: "SuperNet 
     )
     spath = out_dir / f"{suffix}_solution.json"
     sol.to_file(spath)
-    print(f"stage 4: fine-tuned accuracy {acc:.2f} %; solution {spath}", file=sys.stderr)
+    _log.info(f"stage 4: fine-tuned accuracy {acc:.2f} %; solution {spath}")
     return spath

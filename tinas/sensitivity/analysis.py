@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from tqdm import tqdm  # noqa: E402
+from tinas.progress import tqdm  # noqa: E402
 
 from tinas.cost import evaluate  # noqa: E402
 from tinas.platform import Platform  # noqa: E402

@@ -6,6 +6,7 @@ to a default and change a week-long search."""
 from __future__ import annotations
 
 import copy
+import math
 import json
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,12 @@ def merge_into(base: dict[str, Any], overlay: dict[str, Any], source: str, path:
             raise SettingsError(
                 f"{source}: setting '{where}' must be {type(base[key]).__name__}, got {type(value).__name__} {value!r}"
             )
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise SettingsError(f"{source}: setting '{where}' must be a finite number, got {value!r}")
+        elif isinstance(base[key], int) and not isinstance(base[key], bool) and isinstance(value, float):
+            if not value.is_integer():
+                raise SettingsError(f"{source}: setting '{where}' must be a whole number, got {value!r}")
+            base[key] = int(value)
         else:
             base[key] = copy.deepcopy(value)
 
@@ -175,6 +182,10 @@ class Settings:
             raise SettingsError(f"PARENT_RATIO {ev['PARENT_RATIO']} gives more parents than POP_SIZE {ev['POP_SIZE']}")
         if not 0 < ev["VALIDATION_FRACTION"] < 1:
             raise SettingsError(f"VALIDATION_FRACTION must be in (0, 1), got {ev['VALIDATION_FRACTION']}")
+        for key in ("LAT_E2E_REQ", "CCAP"):
+            v = self.tree["PLATFORM_SETTINGS"][key]
+            if not v > 0:
+                raise SettingsError(f"{key} must be positive, got {v}")
         imc = self.tree["PLATFORM_SETTINGS"]["IMC_CONSTRAINT"]
         if not 0 <= imc <= 100:
             raise SettingsError(f"IMC_CONSTRAINT must be a percentage in [0, 100], got {imc}")

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import torch
 from torch import nn
-from tinas.search.progress import bar as tqdm
+from tinas.progress import tqdm
 
 from tinas.datasets.base import Dataset
 from tinas.records import atomic_path
