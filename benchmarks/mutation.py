@@ -181,9 +181,20 @@ def main(argv: list[str] | None = None) -> int:
             "command": "python benchmarks/mutation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "children": a.children, "wall_s": round(time.perf_counter() - t0, 1)}
     a.out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(a.out / "mutation.json", json.dumps({**meta, "groups": [asdict(r) for r in results]}, indent=1))
-    _atomic_write(a.out / "mutation.md", markdown(results, meta))
-    print(markdown(results, meta))
+    # groups not run this time keep their earlier result (each group states its own command in the json)
+    rows = {r.name: asdict(r) | {"command": meta["command"]} for r in results}
+    old = a.out / "mutation.json"
+    if old.exists():
+        prev = json.loads(old.read_text())
+        if prev.get("format") == meta["format"] and prev.get("version") == meta["version"]:
+            for row in prev["groups"]:
+                rows.setdefault(row["name"], row)
+    order = [g.name for g in GROUPS]
+    merged = [rows[n] for n in order if n in rows]
+    _atomic_write(old, json.dumps({**meta, "groups": merged}, indent=1))
+    text = markdown([GroupResult(**{k: v for k, v in row.items() if k != "command"}) for row in merged], meta)
+    _atomic_write(a.out / "mutation.md", text)
+    print(text)
     return 0
 
 
