@@ -77,12 +77,27 @@ def _copy_tracked(dst: Path) -> None:
             shutil.copy2(src, dst / f)
 
 
-def _config(g: Group) -> str:
+def _also_copy(work: Path) -> list[str]:
+    """Everything but the packages' Python files: mutmut copies only those into its mutants/ folder, and
+    the tests read data beside them (platform profiles, settings, power profiles, firmware sources)."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    out = set()
+    for f in files:
+        top = f.split("/")[0]
+        if top in ("tinas", "hil"):
+            if not f.endswith(".py"):
+                out.add(str(Path(f).parent) + "/")
+        elif top not in ("benchmarks", "docs", ".ci", "scripts", "README.md", "BENCHMARKS.md", "pyproject.toml"):
+            out.add(top + ("/" if "/" in f else ""))
+    return sorted(out)
+
+
+def _config(g: Group, work: Path) -> str:
     q = lambda xs: "[" + ", ".join(json.dumps(x) for x in xs) + "]"  # noqa: E731
     return ("\n[tool.mutmut]\n"
             'source_paths = ["tinas/", "hil/"]\n'
             f"only_mutate = {q(g.modules)}\n"
-            'also_copy = ["tests/", "firmware/", "conftest.py"]\n'
+            f"also_copy = {q(_also_copy(work))}\n"
             f"pytest_add_cli_args_test_selection = {q(g.tests)}\n"
             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-q"]\n'
             # forkserver: workers fork from a process that only collected the tests, so no cache filled by
@@ -102,7 +117,7 @@ def run_group(g: Group, budget_s: float, children: int) -> GroupResult:
         work = Path(tmp)
         _copy_tracked(work)
         with open(work / "pyproject.toml", "a") as f:
-            f.write(_config(g))
+            f.write(_config(g, work))
         t0 = time.perf_counter()
         complete = True
         try:
