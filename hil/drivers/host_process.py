@@ -68,8 +68,11 @@ class HostRunSummary:
 class HostDevice:
     """One simulated device: a firmware executable and an NVM file holding one artifact."""
 
-    def __init__(self, exe: Path, artifact: LoadedArtifact, nvm_path: Path, fill_seed: int = 1) -> None:
+    def __init__(self, exe: Path, artifact: LoadedArtifact, nvm_path: Path, fill_seed: int = 1,
+                 tick_clock: bool = False) -> None:
+        """``tick_clock``: the firmware's clock counts its own reads (exact, hand-countable cycle counters)."""
         self.exe = exe
+        self.tick_clock = tick_clock
         self.artifact = artifact
         self.nvm_path = nvm_path
         self.fill_seed = fill_seed
@@ -90,6 +93,8 @@ class HostDevice:
             args += ["--fail-at-write", str(fail_at_write), "--torn-bytes", str(torn_bytes)]
         if yield_mode:
             args.append("--yield")
+        if self.tick_clock:
+            args.append("--tick-clock")
         try:
             p = subprocess.run(args, capture_output=True, timeout=timeout_s)
         except subprocess.TimeoutExpired:

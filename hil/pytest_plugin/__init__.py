@@ -7,6 +7,7 @@ modules: ``board`` (the labgrid board: --hil-lg-*) and ``dut_fixture`` (the devi
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -68,20 +69,64 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "emulator: needs clang-14, ld.lld-14 and mspdebug")
 
 
+# The external programs each marker needs (scripts/setup.sh installs all of them).
+MARKER_TOOLS: dict[str, tuple[str, ...]] = {
+    "emulator": ("clang-14", "ld.lld-14", "llvm-size-14", "llvm-nm-14", "mspdebug"),
+}
+
+
+def missing_tools(tools: tuple[str, ...] | list[str]) -> list[str]:
+    """The programs of ``tools`` that are not on PATH, in the order given."""
+    return [t for t in tools if shutil.which(t) is None]
+
+
 def emulator_available() -> bool:
-    return all(shutil.which(t) for t in ("clang-14", "ld.lld-14", "mspdebug"))
+    return not missing_tools(MARKER_TOOLS["emulator"])
+
+
+def under_ci() -> bool:
+    """CI sets CI=true: there a missing tool is a broken setup, not a reason to skip."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def tools_needed(item: pytest.Item) -> list[str]:
+    """Every program ``item`` needs: those of its markers, and those named by ``@pytest.mark.tools(...)``."""
+    need: list[str] = []
+    for marker, tools in MARKER_TOOLS.items():
+        if item.get_closest_marker(marker) is not None:
+            need += tools
+    for m in item.iter_markers("tools"):
+        need += list(m.args)
+    return list(dict.fromkeys(need))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"emulator: needs {', '.join(MARKER_TOOLS['emulator'])}")
+    config.addinivalue_line("markers", "tools(*names): needs these programs on PATH (skipped without them; "
+                                       "under CI=true the test fails naming them)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_board = pytest.mark.skip(reason="needs a board: pass --hil-lg-env FILE or --hil-lg-place NAME "
                                          "(docs/board-setup.md)")
-    skip_emu = pytest.mark.skip(reason="needs clang-14, ld.lld-14 and mspdebug (bash scripts/setup.sh installs them)")
-    have_board, have_emu = board_configured(config), emulator_available()
+    have_board = board_configured(config)
     for item in items:
         if "board" in item.keywords and not have_board:
             item.add_marker(skip_board)
-        if "emulator" in item.keywords and not have_emu:
-            item.add_marker(skip_emu)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test whose tools are missing is skipped with their names, or, under CI, fails with them: a CI
+    run that silently skipped the emulator tests would pass without testing them."""
+    if item.get_closest_marker("skip") is not None:  # skipped anyway (a board test without an inventory)
+        return
+    gone = missing_tools(tools_needed(item))
+    if not gone:
+        return
+    msg = (f"missing tool(s) {', '.join(gone)} needed by this test; bash scripts/setup.sh installs them")
+    if under_ci():
+        pytest.fail(f"CI=true: {msg}", pytrace=False)
+    pytest.skip(msg)
 
 
 from hil.pytest_plugin.board import hil_board  # noqa: E402,F401  (fixture registration)
