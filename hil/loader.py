@@ -53,16 +53,17 @@ def send_blob(port: serial.Serial, blob: bytes, timeout_s: float = 10.0) -> None
         raise LoadError("the device's CRC-32 of the loaded blob does not match: load failed")
 
 
-def load_on_emulator(blob: bytes, timeout_s: float = 60.0) -> bytes:
-    """Run the loader image in the simulator with ``send_blob`` on the other end of a pty; returns the
-    NVM window afterwards (the end-to-end test of both sides)."""
+def load_on_emulator(blob: bytes, timeout_s: float = 60.0, send=None) -> bytes:
+    """Run the loader image in the simulator with ``send_blob`` (or ``send(port, blob, timeout_s)``, for
+    tests that damage the transfer) on the other end of a pty; returns the NVM window afterwards (the
+    end-to-end test of both sides)."""
     if len(blob) > NVM_SIZE:
         raise LoadError(f"blob of {len(blob)} B exceeds the emulator's {NVM_SIZE} B NVM window")
     elf = build_firmware("emulator", flags=("-DTINAS_LOADER",)).elf
     master, slave = pty.openpty()
     port = serial.Serial(os.ttyname(slave), timeout=0.05)
     errors: list[BaseException] = []
-    host = threading.Thread(target=lambda: _guard(errors, send_blob, port, blob, timeout_s))
+    host = threading.Thread(target=lambda: _guard(errors, send or send_blob, port, blob, timeout_s))
     try:
         with MspdebugSim() as sim:
             sim.prog(elf)

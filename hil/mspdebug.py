@@ -3,7 +3,8 @@
 Drivers: ``tilib`` (FR-series LaunchPads; needs TI's libmsp430.so, detected before anything runs),
 ``ezfet`` and ``sim`` (tests). Every call has a timeout and bounded retries; the FET firmware is never
 updated (``--allow-fw-update`` is never passed); the hash of the last image programmed on each probe is
-remembered, so an unchanged image is not flashed again.
+remembered, so an unchanged image is not flashed again. A probe on another lab host is reached by
+putting a command prefix (labgrid's ssh prefix) before ``mspdebug``; see hil/lab/flash_driver.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from filelock import FileLock
@@ -31,36 +32,35 @@ class FlashError(TinasError):
     """mspdebug is missing, the probe does not answer, or programming failed."""
 
 
-@dataclass(frozen=True)
-class ProbeResource:
-    driver: str = "tilib"
-    serial: str | None = None  # probe serial number (mspdebug -s); None = the only one attached
-
-
 def tilib_available() -> bool:
     dirs = ["/usr/lib", "/usr/local/lib", *[d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]]
     return ctypes.util.find_library("msp430") is not None or any(Path(d, "libmsp430.so").is_file() for d in dirs)
 
 
 class Mspdebug:
-    def __init__(self, probe: ProbeResource, exe: str = "mspdebug", timeout_s: float = 60.0, retries: int = 2) -> None:
-        if probe.driver not in DRIVERS:
-            raise FlashError(f"unknown mspdebug driver {probe.driver!r}; use one of {', '.join(DRIVERS)}")
-        self.exe = shutil.which(exe)
+    """``mspdebug DRIVER [-s SERIAL]`` in batch mode, on this host or behind ``prefix`` (e.g. ssh)."""
+
+    def __init__(self, driver: str = "tilib", serial: str | None = None, prefix: Sequence[str] = (),
+                 exe: str = "mspdebug", timeout_s: float = 60.0, retries: int = 2) -> None:
+        if driver not in DRIVERS:
+            raise FlashError(f"unknown mspdebug driver {driver!r}; use one of {', '.join(DRIVERS)}")
+        self.prefix = list(prefix)
+        self.exe = exe if self.prefix else shutil.which(exe)  # a remote host finds it on its own PATH
         if self.exe is None:
             raise FlashError(f"'{exe}' not found: apt-get install mspdebug (bash scripts/setup.sh does)")
-        if probe.driver == "tilib" and not tilib_available():
+        if driver == "tilib" and not self.prefix and not tilib_available():
             raise FlashError("driver 'tilib' needs TI's libmsp430.so (MSP Debug Stack), which is not installed; "
                              "install it from TI and put it on LD_LIBRARY_PATH, or use driver 'ezfet'")
-        self.probe = probe
+        self.driver, self.serial = driver, serial
         self.timeout_s = timeout_s
         self.retries = retries
+        self.transcript: list[str] = []  # stdout of every call, for the run's log
 
     def _run(self, *commands: str) -> str:
-        args = [self.exe, "-n", "-q", self.probe.driver]
-        if self.probe.serial and self.probe.driver != "sim":
-            args[3:3] = ["-s", self.probe.serial]
-        args += list(commands)
+        args = [self.exe, "-n", "-q", self.driver]
+        if self.serial and self.driver != "sim":
+            args[3:3] = ["-s", self.serial]
+        args = self.prefix + args + list(commands)
         last = ""
         for attempt in range(self.retries + 1):
             try:
@@ -69,27 +69,30 @@ class Mspdebug:
                 last = f"no answer within {self.timeout_s} s"
             else:
                 if p.returncode == 0:
+                    self.transcript.append(f"$ mspdebug {self.driver} {' '.join(commands)}\n{p.stdout}")
                     return p.stdout
                 last = (p.stderr or p.stdout).strip()[-500:]
                 if "No such file" in last or "can't open" in last.lower():
                     break  # not worth retrying
             time.sleep(0.5 * (attempt + 1))
-        raise FlashError(f"mspdebug {self.probe.driver} failed after {self.retries + 1} attempts: {last}")
+        raise FlashError(f"mspdebug {self.driver} failed after {self.retries + 1} attempts: {last}")
 
-    def program(self, elf: str | Path, force: bool = False) -> bool:
-        """Program and verify ``elf``; returns False if the same image was already on this probe."""
+    def program(self, elf: str | Path, force: bool = False, remote_path: str | None = None) -> bool:
+        """Program and verify ``elf``; returns False if the same image was already on this probe.
+        ``remote_path``: where the image lies on the probe's host when mspdebug runs there."""
         p = Path(elf)
         if not p.is_file():
             raise FlashError(f"image {p} does not exist")
         digest = hashlib.sha256(p.read_bytes()).hexdigest()
-        key = f"{self.probe.driver}:{self.probe.serial or 'default'}"
+        key = f"{self.driver}:{self.serial or 'default'}"
         state = STATE_DIR / "flashed.json"
         STATE_DIR.mkdir(parents=True, exist_ok=True)
         with FileLock(str(state) + ".lock"):
             known = json.loads(state.read_text()) if state.is_file() else {}
-            if not force and known.get(key) == digest and self.probe.driver != "sim":
+            if not force and known.get(key) == digest and self.driver != "sim":
                 return False
-            self._run(f"prog {p}", f"verify {p}")
+            image = remote_path or str(p)
+            self._run(f"prog {image}", f"verify {image}")
             known[key] = digest
             atomic_write_text(state, json.dumps(known, indent=1))
         return True

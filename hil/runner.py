@@ -7,6 +7,7 @@ it: 100·(active time intermittent − latency continuous) / active time intermi
 
 from __future__ import annotations
 
+import dataclasses
 import ctypes
 import hashlib
 import json
@@ -24,13 +25,14 @@ from pathlib import Path
 
 from tinas.progress import tqdm
 
-from hil.measurements import MeasurementRow
+from hil.lab.address import BoardAddress
+from hil.measurements import MeasurementRow, layer_rows_of
 from hil.power.energy_model import EnergyModel, active_power_w
 from hil.power.profile import load_profile
 from hil.power.simple import ContinuousPower
 from hil.targets.base import RunResult
 from hil.targets.registry import create_target
-from tinas.cost import COST_MODEL_VERSION, evaluate_design
+from tinas.cost import evaluate_design
 from tinas.errors import TinasError
 from tinas.export.artifact import load_artifact
 from tinas.platform import load_platform
@@ -47,7 +49,7 @@ class RunSpec:
     seed: int = 0
     timeout_s: float = 900.0
     proactive: bool | None = None
-    inventory: str | None = None  # board runs: the inventory to take a free board from
+    board: BoardAddress | None = None  # board runs: the labgrid environment file or coordinator place
     max_recharge_s: float = 86_400.0  # a longer single recharge is refused (hil.power.energy_model)
 
 
@@ -69,23 +71,29 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     pred_cont = evaluate_design(rec.network, list(rec.designs), platform, power="CONT")
     if spec.target == "board":
         from hil.build import build_firmware
-        from hil.inventory import InventoryError, acquire_board, load_inventory
+        from hil.lab.address import BoardUnavailable
+        from hil.lab.place import open_board
 
-        if not spec.inventory:
-            raise InventoryError("a board run needs --inventory FILE (docs/board-setup.md)")
-        lease = acquire_board(load_inventory(spec.inventory))
-        target = create_target("board", spec=lease.spec, lease=lease, elf=build_firmware("fr5994", platform).elf,
-                               loader_elf=build_firmware("fr5994", platform, flags=("-DTINAS_LOADER",)).elf)
+        if spec.board is None:
+            raise BoardUnavailable("a board run needs --lg-env FILE or --lg-place NAME (docs/board-setup.md)")
+        elf = build_firmware("fr5994", platform).elf
+        loader = build_firmware("fr5994", platform, flags=("-DTINAS_LOADER",)).elf
+        lease = open_board(spec.board)
+        target = create_target("board", lease=lease, elf=elf, loader_elf=loader)
         target.set_profile(profile)
     elif spec.target == "emulator":
         target = create_target(spec.target, platform=platform, seed=spec.seed)
     else:
         target = create_target(spec.target)
+    target_id = f"{spec.target}-{getattr(target, 'board_id', 0)}"
     try:
         target.load(spec.artifact_dir)
         model = EnergyModel.from_platform(profile, platform, max_recharge_s=spec.max_recharge_s)
         r_int: RunResult = target.run(model, timeout_s=spec.timeout_s, proactive=spec.proactive)
         r_cont: RunResult = target.run(ContinuousPower(), timeout_s=spec.timeout_s, proactive=False)
+    except TinasError as exc:
+        target.close()
+        raise type(exc)(f"{exc} ({target_id} closed{getattr(target, 'release_note', '')})") from None
     finally:
         target.close()
     imo = 100.0 * (r_int.active_time_s - r_cont.active_time_s) / r_int.active_time_s if r_int.active_time_s else float("nan")
@@ -95,23 +103,29 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     rows = []
     for mode, r in (("intermittent", r_int), ("continuous", r_cont)):
         rows.append(MeasurementRow(
-            run_id=uuid.uuid4().hex[:12], timestamp=now, target_kind=spec.target, target_id=f"{spec.target}-0",
+            run_id=uuid.uuid4().hex[:12], timestamp=now, target_kind=spec.target, target_id=target_id,
             firmware_hash=fw, artifact_hash=rec.blob_sha256[:16], artifact_name=rec.name, profile=profile.name,
             profile_hash=profile.sha256[:16], ccap_f=platform.ccap_f, power_mode=mode, latency_s=r.latency_s,
             active_time_s=r.active_time_s, recharge_time_s=r.off_time_s, power_cycles=r.power_cycles,
             cpu_cycles=r.cpu_cycles, modelled_cycles=r.modelled_cycles, compute_cycles=r.compute_cycles,
             preserve_cycles=r.preserve_cycles, recover_cycles=r.recover_cycles,
-            imo_percent=imo if mode == "intermittent" else 0.0, energy_j=p_w * r.active_time_s,
+            imo_percent=imo if mode == "intermittent" else 0.0,
+            energy_j=r.energy_j if r.energy_j == r.energy_j else p_w * r.active_time_s,
             output_correct=r.output_correct, wall_time_s=r.wall_time_s,
             predicted_latency_s=pred_int.latency_intermittent_s if mode == "intermittent" else pred_cont.latency_continuous_s,
             predicted_active_time_s=pred_int.active_time_s if mode == "intermittent" else pred_cont.latency_continuous_s,
             predicted_continuous_s=pred_cont.latency_continuous_s, predicted_imo_percent=pred_int.imo_percent,
-            predicted_power_cycles=pred_int.power_cycles, cost_model_version=COST_MODEL_VERSION,
+            predicted_power_cycles=pred_int.power_cycles, cost_model_version=pred_int.model_version,
             platform_hash=platform.sha256[:16], artifact_dir=str(spec.artifact_dir),
             predicted_components=json.dumps({"int": pred_int.totals("INT") if pred_int.feasible else {},
                                              "cont": pred_cont.totals("CONT") if pred_cont.feasible else {}}),
         ))
-    timeline = {"events": [(e.time_s, e.kind, e.layer) for e in r_int.timeline], "voltage": model.history}
+    layers = []
+    for row, r in zip(rows, (r_int, r_cont)):
+        layers += [dataclasses.asdict(x) for x in layer_rows_of(row, r.layer_counters, rec.firmware_layers)]
+    # per-layer records (hil.measurements.LayerRow as dicts) ride with the timeline to keep run_spec's shape
+    timeline = {"events": [(e.time_s, e.kind, e.layer) for e in r_int.timeline], "voltage": model.history,
+                "layers": layers}
     return rows, timeline
 
 
@@ -213,8 +227,15 @@ def run_matrix_collect(specs: list[RunSpec], workers: int = 1) -> MatrixResult:
     return res
 
 
-def run_matrix(specs: list[RunSpec], workers: int = 1) -> tuple[list[MeasurementRow], list[dict]]:
-    """All specs, in parallel worker processes; a failing spec raises after the others finish."""
+def run_matrix(specs: list[RunSpec], workers: int = 1, ray_address: str | None = None,
+               use_ray: bool = False) -> tuple[list[MeasurementRow], list[dict]]:
+    """All specs: in this process, in parallel worker processes, or as Ray tasks (``use_ray``; a new
+    local cluster when ``ray_address`` is None). Rows come in spec order whichever way they ran; a failing
+    spec raises after the others finish."""
+    if use_ray:
+        from hil.ray_runs import run_on_ray
+
+        return run_on_ray(specs, ray_address, num_cpus=max(1, workers))
     res = run_matrix_collect(specs, workers)
     if res.interrupted:
         raise KeyboardInterrupt

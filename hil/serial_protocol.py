@@ -17,6 +17,8 @@ import struct
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from tinas.export.layout import COUNTER_FIELDS, COUNTERS
+
 SYNC = b"\xa5\x5a"
 MAX_PAYLOAD = 240
 
@@ -52,7 +54,11 @@ class Frame:
             return {"boot_count": struct.unpack_from("<I", p)[0]}
         if self.type == FrameType.LAYER and len(p) >= 3:
             layer, status = struct.unpack_from("<HB", p)
-            return {"layer": layer, "status": status}
+            out = {"layer": layer, "status": status}
+            if status == 1 and len(p) >= 3 + COUNTERS.size:  # layer end: the layer's primitive counters
+                vals = COUNTERS.unpack_from(p, 3)
+                out |= {f"cnt_{name}": v for (name, _), v in zip(COUNTER_FIELDS, vals)}
+            return out
         if self.type == FrameType.RESULT and len(p) >= 6:
             crc, n = struct.unpack_from("<IH", p)
             return {"output_crc": crc, "output_len": n}
@@ -62,6 +68,19 @@ class Frame:
         if self.type == FrameType.ERROR and len(p) >= 2:
             return {"code": struct.unpack_from("<H", p)[0]}
         return {}
+
+
+def layer_counters(frames: list[Frame]) -> tuple[dict[str, int], ...]:
+    """Per-layer counters from the LAYER-end frames of a run, in layer order (the last frame of a layer
+    wins if a layer was reported twice); keys as in ``COUNTER_FIELDS``."""
+    by_layer: dict[int, dict[str, int]] = {}
+    for f in frames:
+        if f.type != FrameType.LAYER:
+            continue
+        d = f.fields()
+        if d.get("status") == 1 and "cnt_tiles" in d:
+            by_layer[d["layer"]] = {k[4:]: v for k, v in d.items() if k.startswith("cnt_")}
+    return tuple(by_layer[k] for k in sorted(by_layer))
 
 
 def encode_frame(ftype: int, seq: int, payload: bytes) -> bytes:

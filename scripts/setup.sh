@@ -4,12 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in clang-14:clang-14 ld.lld-14:lld-14 llvm-objcopy-14:llvm-14 mspdebug:mspdebug; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+# program:package for every tool a test marker needs (hil/pytest_plugin MARKER_TOOLS) and the native
+# compiler of the host-port firmware tests; under CI=true a test whose tool is missing fails.
+# ser2net: how a labgrid exporter shares a board's UART (the lab tests start one on 127.0.0.1)
+for pair in gcc:gcc make:make clang-14:clang-14 ld.lld-14:lld-14 llvm-size-14:llvm-14 llvm-nm-14:llvm-14 \
+            llvm-objcopy-14:llvm-14 mspdebug:mspdebug ser2net:ser2net; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || need+=("${pair##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "[setup] installing with apt: ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}"
 fi
 if [ ! -x .venv/bin/python ]; then

@@ -1,4 +1,5 @@
-"""MSP430 builds with clang-14 + ld.lld-14: both ports build and report their memory map; the
+"""MSP430 builds with clang-14 + ld.lld-14: the fr5994 port builds warning-free (-Werror) in every
+variant, fits the small memory model with LEA buffers in LEA RAM and the stack in CPU SRAM; the
 project-owned compiler helpers compute what Python computes; an oversized build fails clearly."""
 
 from __future__ import annotations
@@ -13,15 +14,32 @@ from hil.build import CFLAGS, BuildError, build_firmware
 from hil.firmware_paths import FIRMWARE_DIR
 from hil.drivers.mspdebug_sim import MspdebugSim
 
-pytestmark = pytest.mark.emulator
 
-
-@pytest.mark.parametrize("port", ["emulator", "fr5994"])
-def test_ports_build_and_fit(port):
-    r = build_firmware(port)
-    assert r.elf.is_file() and 0 < r.text_bytes + r.data_bytes <= r.fram_limit_bytes
+@pytest.mark.parametrize("flags", [(), ("-DRT_NO_PRESERVATION",), ("-DRT_BROKEN_COMMIT",), ("-DTINAS_MICROBENCH",),
+                                   ("-DTINAS_LOADER",)])
+def test_fr5994_builds_and_fits(flags):
+    r = build_firmware("fr5994", flags=flags)
+    assert r.elf.is_file() and 0 < r.text_bytes + r.data_bytes <= r.fram_limit_bytes == 0xFF80 - 0x4000
     assert "lower FRAM" in r.memory_map()
-    assert {"rt_main", "hal_nvm_read", "hal_vmac_q15"} <= set(r.symbols)
+    assert {"hal_nvm_read", "hal_nvm_write", "hal_init"} <= set(r.symbols)  # the loader has no MAC
+    # datasheet memory map (SLASE54D Table 9-41): stack top at the end of CPU SRAM, LEA buffers from 0x2C00
+    # up to the DSPLib LEA stack at 0x3AC8, code from 0x4000, reset vector at 0xFFFE
+    assert r.symbols["__stack_top"] == 0x2C00 and r.symbols["__sram_end"] <= 0x2C00 - 0x300
+    assert r.symbols["__learam_start"] == 0x2C00 and r.symbols["__learam_end"] <= 0x3AC8
+    assert r.symbols["_start"] >= 0x4000
+    if not flags:
+        assert r.symbols["vm"] == 0x2C00  # the runtime's tile buffer is in LEA RAM, 4-byte aligned
+        assert 0x2C00 <= r.symbols["lea_result"] < 0x3AC8 and r.symbols["lea_result"] % 4 == 0
+
+
+def test_preservation_flags_exclude_each_other():
+    with pytest.raises(BuildError, match="exclude each other"):
+        build_firmware("fr5994", flags=("-DRT_NO_PRESERVATION", "-DRT_BROKEN_COMMIT"))
+
+
+def test_no_preservation_build_has_no_commit_writes():
+    """RT_NO_PRESERVATION drops the commit code path: the image is smaller than the default one."""
+    assert build_firmware("fr5994", flags=("-DRT_NO_PRESERVATION",)).text_bytes < build_firmware("fr5994").text_bytes
 
 
 def test_unknown_port():
@@ -31,11 +49,12 @@ def test_unknown_port():
 
 def test_code_too_large_is_refused(tmp_path):
     big = tmp_path / "big.c"
-    big.write_text('__attribute__((section(".persistent"))) const unsigned char filler[16000] = {1};\n')
+    big.write_text('__attribute__((section(".persistent"))) const unsigned char filler[48000] = {1};\n')
     with pytest.raises(BuildError, match="does not fit the MSP430 small memory model"):
-        build_firmware("emulator", flags=("-DBIG",), extra_sources=(big,))
+        build_firmware("fr5994", flags=("-DBIG",), extra_sources=(big,))
 
 
+@pytest.mark.emulator  # runs in mspdebug's simulator
 def test_compiler_helpers_match_python(tmp_path):
     """mul/div/rem/shift helpers on pseudo-random values, run in the simulator, against Python."""
     rng = np.random.default_rng(11)

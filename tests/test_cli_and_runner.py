@@ -67,6 +67,7 @@ def test_export_refuses_published_solution(tmp_path, capsys):
 
 
 @pytest.mark.emulator
+@pytest.mark.skip(reason="the mspdebug emulator port was removed (issue 11); the FR5994 twin running the fr5994 ELF replaces this target (helper twin-core)")
 def test_hil_run_and_refusals(tmp_path, capsys):
     art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS, proactive=False)
     out = tmp_path / "m.csv"
@@ -85,6 +86,7 @@ def test_hil_run_and_refusals(tmp_path, capsys):
 
 
 @pytest.mark.emulator
+@pytest.mark.skip(reason="the mspdebug emulator port was removed (issue 11); the FR5994 twin running the fr5994 ELF replaces this target (helper twin-core)")
 def test_dut_fixture_with_pytester(pytester, tmp_path):
     art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS)
     pytester.makeconftest(f"""

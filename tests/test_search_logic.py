@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinas.search.mutation import block_probabilities, mutate
+from tinas.search.mutation import block_probabilities, crossover, mutate
 from tinas.search.scores import score
 from tinas.search.space_setup import search_lists, value_lists
 from tinas.settings import SettingsError, load_settings
@@ -47,3 +47,47 @@ def test_mutation_touches_only_chosen_blocks():
     values = {"exp": [6], "kernel": [7], "layers": [3], "skip": [True]}
     child = mutate(cfg, [1.0, 0.0, 0.0], values, np.random.default_rng(0))
     assert child.blocks[0] == BlockChoice.from_list([6, 7, 3, True]) and child.blocks[1:] == cfg.blocks[1:]
+
+
+def test_mutation_changes_every_selected_block():
+    """Every block drawn for mutation is replaced in the child, not only the last one drawn (a child
+    rebuilt from the parent at each block would keep just the last change)."""
+    cfg = SubnetConfig(width=1.0, resolution=64, blocks=tuple(BlockChoice.from_list([1, 3, 1, False]) for _ in range(4)))
+    new = BlockChoice.from_list([6, 7, 3, True])
+    values = {"exp": [6], "kernel": [7], "layers": [3], "skip": [True]}  # the only possible draw: differs from every block
+    for probs, chosen in (([1.0, 0.0, 1.0, 0.0], {0, 2}), ([1.0, 1.0, 1.0, 1.0], {0, 1, 2, 3}), ([0.0] * 4, set())):
+        child = mutate(cfg, probs, values, np.random.default_rng(1))
+        assert {b for b in range(4) if child.blocks[b] == new} == chosen, probs
+        assert all(child.blocks[b] == cfg.blocks[b] for b in set(range(4)) - chosen)
+        assert (child.width, child.resolution) == (cfg.width, cfg.resolution)
+    assert cfg.blocks == tuple(BlockChoice.from_list([1, 3, 1, False]) for _ in range(4))  # the parent is untouched
+
+
+def test_mutation_selects_blocks_with_their_probability():
+    """Over many draws each block mutates with its own probability (binomial, 5 sigma bounds)."""
+    cfg = SubnetConfig(width=1.0, resolution=64, blocks=tuple(BlockChoice.from_list([1, 3, 1, False]) for _ in range(3)))
+    values = {"exp": [6], "kernel": [7], "layers": [3], "skip": [True]}
+    probs, n = [0.5, 0.15, 0.0], 2000
+    rng = np.random.default_rng(4)
+    hits = np.zeros(3)
+    for _ in range(n):
+        child = mutate(cfg, probs, values, rng)
+        hits += [child.blocks[b] != cfg.blocks[b] for b in range(3)]
+    for p, h in zip(probs, hits):
+        assert abs(h - n * p) <= 5 * np.sqrt(n * p * (1 - p)) + 1e-9, (p, h)
+
+
+def test_crossover_takes_each_block_from_a_parent():
+    """Each child block comes from one of the two parents, both parents contribute over many draws, and
+    width/resolution follow the first parent."""
+    a = SubnetConfig(width=0.5, resolution=32, blocks=tuple(BlockChoice.from_list([1, 3, 1, False]) for _ in range(3)))
+    b = SubnetConfig(width=1.0, resolution=64, blocks=tuple(BlockChoice.from_list([6, 7, 3, True]) for _ in range(3)))
+    rng = np.random.default_rng(9)
+    from_a = np.zeros(3)
+    n = 400
+    for _ in range(n):
+        c = crossover(a, b, rng)
+        assert (c.width, c.resolution) == (0.5, 32)
+        assert all(c.blocks[i] in (a.blocks[i], b.blocks[i]) for i in range(3))
+        from_a += [c.blocks[i] == a.blocks[i] for i in range(3)]
+    assert np.all(np.abs(from_a - n / 2) <= 5 * np.sqrt(n / 4))  # fair coin per block

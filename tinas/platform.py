@@ -67,6 +67,18 @@ CAPACITOR_UNITS: dict[str, str] = {
     "rehm_ohm": "ohm",
     "eav_safe_margin": "1",
 }
+# The firmware cost model's per-primitive constants (tinas/cost/firmware_model.py): one cycles and one
+# energy constant per primitive the runtime counts, plus the boot. Optional table [firmware]: a profile
+# without it can only be used with the original cost model.
+FIRMWARE_PRIMITIVES = ("tile", "commit", "rd_cmd", "rd_byte", "wr_cmd", "wr_byte", "mac_call", "mac_elem",
+                       "el_requant", "el_relu", "el_add", "el_gap", "el_zero", "el_div", "layer")
+FIRMWARE_UNITS: dict[str, str] = {
+    **{f"{k}_cycles": "cycles" for k in FIRMWARE_PRIMITIVES},
+    **{f"{k}_energy_j": "J" for k in FIRMWARE_PRIMITIVES},
+    "boot_time_s": "s",
+    "boot_energy_j": "J",
+}
+COST_MODELS = ("tinas2025", "firmware")
 OVERHEAD_KEYS = (
     "FD_I", "FD_W", "FD_O_RUI", "FD_O_RUW", "FD_O_RUO", "BD_O_RUI", "BD_O_RUW", "BD_O_RUO",
     "OP_COMP_CONV", "OP_COMP_DWCONV_IFM", "OP_COMP_DWCONV_OTHER", "OP_COMP_ADD", "OP_COMP_BN",
@@ -109,10 +121,14 @@ class Platform:
     provenance: tuple[tuple[str, Provenance], ...] = field(compare=False)
     description: str = field(default="", compare=False)
     path: str = field(default="", compare=False)
+    firmware: tuple[tuple[str, float], ...] = ()  # [firmware] constants, empty if the profile has none
+    # which cost model prices this profile: "tinas2025" (the original) or "firmware" (our runtime's loop
+    # nests); carried with the profile so the search, explorer and exporter need no extra argument
+    cost_model: str = "tinas2025"
 
     # -- access -------------------------------------------------------------------------------
     def __getattr__(self, key: str) -> float:
-        for table in ("constants", "capacitor"):
+        for table in ("constants", "capacitor", "firmware"):
             for k, v in object.__getattribute__(self, table):
                 if k == key:
                     return v
@@ -130,10 +146,24 @@ class Platform:
     @property
     def sha256(self) -> str:
         """Hash of the numbers (not the provenance): two profiles with equal numbers cost alike."""
-        blob = repr((self.constants, self.overheads, self.capacitor, self.rehm_table)).encode()
+        nums: tuple = (self.constants, self.overheads, self.capacitor, self.rehm_table)
+        if self.firmware:  # profiles without the table keep the hash they always had
+            nums += (self.firmware,)
+        blob = repr(nums).encode()
         return hashlib.sha256(blob).hexdigest()
 
     # -- derived copies -------------------------------------------------------------------------
+    def with_cost_model(self, model: str | None) -> Platform:
+        """A copy costed by another model (``tinas2025`` or ``firmware``); ``None`` keeps this one."""
+        if model is None or model == self.cost_model:
+            return self
+        if model not in COST_MODELS:
+            raise PlatformError(f"unknown cost model {model!r} (choose from {', '.join(COST_MODELS)})")
+        if model == "firmware" and not self.firmware:
+            raise PlatformError(f"profile {self.name} has no [firmware] table: the firmware cost model needs its "
+                                f"per-primitive constants")
+        return dataclasses.replace(self, cost_model=model)
+
     def with_capacitor(self, ccap_f: float | None = None, rehm_ohm: float | None = None) -> Platform:
         """A copy with another capacitor; without ``rehm_ohm`` the harvester resistance measured for
         that capacitor is looked up in the profile's table (as the original does)."""
@@ -163,18 +193,21 @@ class Platform:
         """A copy with some constants replaced (calibration), each carrying the new provenance."""
         consts = dict(self.constants)
         cap = dict(self.capacitor)
+        fw = dict(self.firmware)
         prov = dict(self.provenance)
         for key, value in updates.items():
             if key in consts:
                 consts[key] = float(value)
             elif key in cap:
                 cap[key] = float(value)
+            elif key in FIRMWARE_UNITS:
+                fw[key] = float(value)
             else:
                 raise PlatformError(f"cannot update unknown constant '{key}'")
             prov[key] = provenance
         new = dataclasses.replace(
             self, constants=tuple(consts.items()), capacitor=tuple(cap.items()), provenance=tuple(prov.items()),
-            name=name or self.name,
+            name=name or self.name, firmware=tuple(fw.items()),
         )
         _check_physical(new, "<updated profile>")
         return new
@@ -201,6 +234,8 @@ class Platform:
             "capacitor": {k: entry(k, v, CAPACITOR_UNITS[k]) for k, v in self.capacitor},
             "rehm_table": {**_prov_dict(prov["rehm_table"]), **dict(self.rehm_table)},
         }
+        if self.firmware:
+            doc["firmware"] = {k: entry(k, v, FIRMWARE_UNITS[k]) for k, v in self.firmware}
         atomic_write_bytes(path, tomli_w.dumps(doc).encode("utf-8"))
         return Path(path)
 
@@ -257,7 +292,7 @@ def _read_valued_table(
 
 
 def _check_physical(p: Platform, src: str) -> None:
-    c = {**dict(p.constants), **dict(p.capacitor)}
+    c = {**dict(p.constants), **dict(p.capacitor), **dict(p.firmware)}
     for key, value in c.items():
         if key == "eav_safe_margin":
             if not 0 < value <= 1:
@@ -287,7 +322,8 @@ def load_platform(path: str | Path | None = None) -> Platform:
         raise PlatformError(f"{src}: format is {doc.get('format')!r}, expected {FORMAT!r}")
     if not isinstance(doc.get("version"), int) or not 1 <= doc["version"] <= VERSION:
         raise PlatformError(f"{src}: version {doc.get('version')!r} not supported (this reader knows 1..{VERSION})")
-    known_top = {"format", "version", "name", "description", "defaults", "constants", "overheads", "capacitor", "rehm_table"}
+    known_top = {"format", "version", "name", "description", "defaults", "constants", "overheads", "capacitor", "rehm_table",
+                 "firmware"}
     unknown = sorted(set(doc) - known_top)
     if unknown:
         raise PlatformError(f"{src}: unknown key '{unknown[0]}'")
@@ -295,6 +331,10 @@ def load_platform(path: str | Path | None = None) -> Platform:
     consts, prov = _read_valued_table(doc, "constants", CONSTANT_UNITS, defaults, src)
     cap, cap_prov = _read_valued_table(doc, "capacitor", CAPACITOR_UNITS, defaults, src)
     prov.update(cap_prov)
+    fw: dict[str, float] = {}
+    if "firmware" in doc:
+        fw, fw_prov = _read_valued_table(doc, "firmware", FIRMWARE_UNITS, defaults, src)
+        prov.update(fw_prov)
     raw_ovh = doc.get("overheads")
     if not isinstance(raw_ovh, dict):
         raise PlatformError(f"{src}: table [overheads] is missing")
@@ -339,6 +379,7 @@ def load_platform(path: str | Path | None = None) -> Platform:
         provenance=tuple(prov.items()),
         description=str(doc.get("description", "")),
         path=src,
+        firmware=tuple(fw.items()),
     )
     _check_physical(platform, src)
     return platform

@@ -1,4 +1,4 @@
-"""``python -m tinas.run_nas``: the original TiNAS command line, unchanged."""
+"""``python -m tinas.run_nas``: the original TiNAS command line, unchanged (plus --ray, --restart)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import argparse
 import sys
 
 from tinas.errors import TinasError
-from tinas.search.cli_args import add_search_arguments, out_dir_from, platform_from, settings_from_args
-from tinas.search.pipeline import run_pipeline
+from tinas.search.cli_args import add_search_arguments
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,8 +17,9 @@ def main(argv: list[str] | None = None) -> int:
 
     setup_logging()
     try:
-        settings = settings_from_args(args)
-        written = run_pipeline(settings, platform_from(settings, args), out_dir_from(settings, args))
+        from tinas.search.entry import run_search
+
+        written = run_search(args)
     except TinasError as exc:
         print(f"run_nas: error: {exc}", file=sys.stderr)
         return 2

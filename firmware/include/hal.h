@@ -2,14 +2,14 @@
  * hal.h - every hardware call the TiNAS-HIL runtime makes.
  *
  * The runtime (firmware/runtime/) is portable C99 and calls only these functions. Each port
- * (firmware/ports/<port>/) implements them once: host (native, NVM in a file), emulator (MSP430 ELF in
- * mspdebug sim) and fr5994 (the real board). ports/template/hal_template.c lists every hook.
+ * (firmware/ports/<port>/) implements them once: host (native, NVM in a file, for fast sweeps) and fr5994
+ * (the board, and the same ELF on the FR5994 twin). ports/template/hal_template.c lists every hook.
  *
  * NVM is the external FRAM holding the model, activations and progress. Addresses are byte offsets
  * from the start of that memory (32-bit: it is larger than the MCU's 16-bit address space).
  * What survives a power failure: everything in NVM; nothing in SRAM (the harness wipes it).
  * Tearing: an n-byte NVM write interrupted by a power failure may have written any prefix of its
- * bytes (the emulator and host ports can tear a write word by word, or byte by byte on the host).
+ * bytes (the host port tears at any byte; the twin tears inside the SPI byte stream).
  */
 #ifndef TINAS_HAL_H
 #define TINAS_HAL_H
@@ -37,7 +37,12 @@ void hal_nvm_read(uint32_t addr, void *dst, uint16_t n);
 /* Copy n bytes from src to NVM address addr. May tear (see above). */
 void hal_nvm_write(uint32_t addr, const void *src, uint16_t n);
 
-/* Sum of a[i]*b[i] for i < n, as a two's-complement int32 (wrapping): the LEA vector MAC. */
+/* One vector MAC call (the LEA MAC command, msp_mac_q15-compatible), n >= 1:
+ *   exact = sum of (int32)a[i]*b[i] for i < n, computed exactly (wider than 32 bits);
+ *   returns saturate_int32(2 * exact) >> 1 (arithmetic), i.e. exact clamped to [-2^30, 2^30 - 1].
+ * The clamp happens once per call, so results depend on how the runtime splits a reduction into calls
+ * (docs/q15-arithmetic.md; tinas/quant/ops.py mirrors the runtime's calls). a and b point into the
+ * runtime's tile buffer (rt_layers.c vm), which a port may place in accelerator RAM (RT_VM_SECTION). */
 int32_t hal_vmac_q15(const int16_t *a, const int16_t *b, uint16_t n);
 
 /* A free-running cycle counter at the CPU clock (wraps at 2^32). */
@@ -51,7 +56,7 @@ void hal_uart_write(const uint8_t *buf, uint16_t n);
 uint16_t hal_uart_read(uint8_t *buf, uint16_t n);
 
 /* Proactive shutdown after a committed preservation batch: the device stops here until the next
- * power-up (board: sleep and signal the supply; emulator/host: the harness treats it as power-off). */
+ * power-up (board/twin: raise P5.0 and sleep in LPM4; host: exit, the harness treats it as power-off). */
 void hal_power_yield(void);
 
 /* Inference complete (status 0) or stopped: signal it (GPIO/breakpoint/exit) and never return. */

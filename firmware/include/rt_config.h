@@ -7,6 +7,9 @@
 #ifndef RT_VM_WORDS
 #define RT_VM_WORDS 1024 /* int16 words of the tile buffer (IFM + weights): the cost model's 2048 B */
 #endif
+#ifndef RT_VM_ATTR
+#define RT_VM_ATTR /* a port may place the tile buffer in accelerator RAM (fr5994: LEA RAM) */
+#endif
 #ifndef RT_MAX_TM
 #define RT_MAX_TM 256 /* output channels per tile (staging buffer) */
 #endif

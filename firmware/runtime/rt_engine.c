@@ -8,9 +8,23 @@
  * output tile would read a partial sum the second slice already replaced.
  */
 #include "hal.h"
+#include "rt_counters.h"
 #include "rt_frame.h"
 #include "rt_model.h"
 #include "rt_runtime.h"
+
+#if defined(RT_BROKEN_COMMIT) && defined(RT_NO_PRESERVATION)
+#error "RT_BROKEN_COMMIT and RT_NO_PRESERVATION exclude each other"
+#endif
+
+#ifdef RT_NO_PRESERVATION
+/* No progress preservation at all: no commits, no counters written, no recovery (every boot starts at
+ * layer 0), proactive shutdown ignored. Its continuous-power latency is the honest baseline for IMO
+ * (intermittency management overhead): everything else is the same code. */
+#define RT_PRESERVE 0
+#else
+#define RT_PRESERVE 1
+#endif
 
 #ifdef RT_BROKEN_COMMIT
 /* Deliberately broken preservation for the failure sweep's self-test: progress is committed BEFORE the
@@ -45,6 +59,7 @@ static void put32(uint8_t *b, uint32_t v) { b[0] = (uint8_t)v; b[1] = (uint8_t)(
 
 static void commit(uint16_t layer, uint32_t tile)
 {
+    if (!RT_PRESERVE) return;
     rt_slot s;
     seq++;
     s.seq = seq;
@@ -52,25 +67,29 @@ static void commit(uint16_t layer, uint32_t tile)
     s.reserved = 0;
     s.tile = tile;
     s.check = slot_check(seq, layer, tile);
+    rt_cnt_commit(&H, seq, C.boot_count);
     hal_nvm_write(H.ctrl_off + (uint32_t)(seq & 1u) * sizeof(rt_slot), &s, sizeof s);
 }
 
 static void recover(uint16_t *layer, uint32_t *tile)
 {
     rt_slot s[2];
+    if (!RT_PRESERVE) { seq = 0; *layer = 0; *tile = 0; return; }
     hal_nvm_read(H.ctrl_off, s, sizeof s);
     int best = -1;
     for (int i = 0; i < 2; i++)
         if (s[i].check == slot_check(s[i].seq, s[i].layer, s[i].tile) && (best < 0 || s[i].seq > s[best].seq)) best = i;
-    if (best < 0) { seq = 0; *layer = 0; *tile = 0; return; }
+    if (best < 0) { seq = 0; *layer = 0; *tile = 0; rt_cnt_recover(&H, -1, 0, C.boot_count); return; }
     seq = s[best].seq;
     *layer = s[best].layer;
     *tile = s[best].tile;
+    rt_cnt_recover(&H, best, *layer, C.boot_count);
 }
 
 static void add_counter(uint32_t *field, uint32_t delta)
 {
     *field += delta;
+    if (!RT_PRESERVE) return;
     hal_nvm_write(H.ctrl_off + (uint32_t)((uint8_t *)field - (uint8_t *)&C), field, 4);
 }
 
@@ -88,6 +107,7 @@ static void finish(void)
     hal_nvm_write(H.ctrl_off + 52u, &C.output_crc, 4);
     C.done = 1;
     hal_nvm_write(H.ctrl_off + 36u, &C.done, 4);
+    if (!RT_PRESERVE) hal_nvm_write(H.ctrl_off + 40u, &C.compute_cycles, 12); /* compute, preserve, recover */
     put32(buf, crc);
     buf[4] = (uint8_t)H.out_len;
     buf[5] = (uint8_t)(H.out_len >> 8);
@@ -108,7 +128,7 @@ void rt_main(void)
     if (H.magic != RT_MODEL_MAGIC || H.version != RT_MODEL_VERSION) hal_fatal(HAL_FATAL_BAD_MODEL);
     hal_nvm_read(H.ctrl_off, &C, sizeof C);
     C.boot_count++;
-    hal_nvm_write(H.ctrl_off + 32u, &C.boot_count, 4);
+    if (RT_PRESERVE) hal_nvm_write(H.ctrl_off + 32u, &C.boot_count, 4);
     {
         uint8_t b[4];
         put32(b, C.boot_count);
@@ -132,6 +152,7 @@ void rt_main(void)
         if (tile == 0) {
             uint8_t b[3] = {(uint8_t)layer, (uint8_t)(layer >> 8), 0};
             rt_frame_send(RT_FRAME_LAYER, b, 3);
+            rt_cnt_layer_start(layer, C.boot_count);
         }
         for (; tile < g.total; tile++) {
             uint32_t t0 = hal_cycles_now();
@@ -143,19 +164,20 @@ void rt_main(void)
             rt_run_tile(&H, &L, &g, &t);
             uint32_t t1 = hal_cycles_now();
             C.compute_cycles += t1 - t0;
+            rt_cnt.tiles++;
+            rt_cnt.cycles_compute += t1 - t0;
             if (ends_batch) {
                 batch = 0;
                 if (!RT_COMMIT_BEFORE_TILE) {
                     if (tile + 1u == g.total) commit((uint16_t)(layer + 1u), 0); else commit(layer, tile + 1u);
                 }
-                hal_nvm_write(H.ctrl_off + 40u, &C.compute_cycles, 4);
-                add_counter(&C.preserve_cycles, hal_cycles_now() - t1);
-                if (H.flags & RT_FLAG_PROACTIVE) hal_power_yield();
+                if (RT_PRESERVE) hal_nvm_write(H.ctrl_off + 40u, &C.compute_cycles, 4);
+                uint32_t dp = hal_cycles_now() - t1;
+                add_counter(&C.preserve_cycles, dp);
+                rt_cnt.cycles_preserve += dp;
+                if (tile + 1u == g.total) rt_cnt_layer_end(&H); /* before a proactive shutdown */
+                if (RT_PRESERVE && (H.flags & RT_FLAG_PROACTIVE)) hal_power_yield();
             }
-        }
-        {
-            uint8_t b[3] = {(uint8_t)layer, (uint8_t)(layer >> 8), 1};
-            rt_frame_send(RT_FRAME_LAYER, b, 3);
         }
     }
     finish();

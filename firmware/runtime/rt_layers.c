@@ -7,10 +7,11 @@
  */
 #include "hal.h"
 #include "rt_config.h"
+#include "rt_counters.h"
 #include "rt_q15.h"
 #include "rt_runtime.h"
 
-static int16_t vm[RT_VM_WORDS];      /* IFM tile then weight tile, like the LEA RAM */
+static int16_t vm[RT_VM_WORDS] RT_VM_ATTR; /* IFM tile then weight tile (fr5994: in LEA RAM) */
 static int32_t stage[RT_MAX_TM];     /* the accumulators of one output pixel */
 static int16_t stage16[RT_MAX_TM];
 
@@ -99,8 +100,9 @@ static void conv_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, c
         for (uint16_t j = 0; j < tci; j++, col++, dst += tn) {
             if (!row_ok || col < 0 || col >= (int16_t)L->in_w) {
                 for (uint16_t k = 0; k < tn; k++) dst[k] = 0;
+                rt_cnt.op_zero += tn;
             } else {
-                hal_nvm_read(a, dst, (uint16_t)(tn * 2u));
+                rt_nvm_read(a, dst, (uint16_t)(tn * 2u));
                 a += pix_bytes;
             }
         }
@@ -111,10 +113,10 @@ static void conv_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, c
         for (uint16_t tap = 0; tap < (uint16_t)(L->kh * L->kw); tap++) {
             uint32_t a = L->w_off + ((uint32_t)tap * L->out_c + m0) * (dw ? 2u : pix_bytes) + (dw ? 0u : (uint32_t)n0 * 2u);
             if (dw) {
-                hal_nvm_read(a, wd, (uint16_t)(tm * 2u));
+                rt_nvm_read(a, wd, (uint16_t)(tm * 2u));
                 wd += tm;
             } else {
-                for (uint16_t m = 0; m < tm; m++, wd += tn, a += pix_bytes) hal_nvm_read(a, wd, (uint16_t)(tn * 2u));
+                for (uint16_t m = 0; m < tm; m++, wd += tn, a += pix_bytes) rt_nvm_read(a, wd, (uint16_t)(tn * 2u));
             }
         }
     }
@@ -124,9 +126,9 @@ static void conv_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, c
         uint32_t pix = ((uint32_t)(r0 + r) * L->out_w + c0) * L->out_c + m0;
         for (uint16_t c = 0; c < tc; c++, pix += L->out_c) {
             if (first)
-                hal_nvm_read(L->b_off + (uint32_t)m0 * 4u, stage, (uint16_t)(tm * 4u));
+                rt_nvm_read(L->b_off + (uint32_t)m0 * 4u, stage, (uint16_t)(tm * 4u));
             else
-                hal_nvm_read(psum_addr(H, L, t->n & 1u, pix), stage, (uint16_t)(tm * 4u));
+                rt_nvm_read(psum_addr(H, L, t->n & 1u, pix), stage, (uint16_t)(tm * 4u));
             for (uint16_t a = 0; a < L->kh; a++) {
                 int16_t row = (int16_t)((r0 + r) * s + a) - (int16_t)pad_h;
                 if (row < 0 || row >= (int16_t)L->in_h) continue;
@@ -139,18 +141,19 @@ static void conv_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, c
                     const int16_t *w = wtap;
                     if (dw) {
                         for (uint16_t m = 0; m < tm; m++)
-                            stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)hal_vmac_q15(x + m, w + m, 1));
+                            stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)rt_vmac(x + m, w + m, 1));
                     } else {
                         for (uint16_t m = 0; m < tm; m++, w += tn)
-                            stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)hal_vmac_q15(x, w, tn));
+                            stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)rt_vmac(x, w, tn));
                     }
                 }
             }
             if (last) {
+                rt_cnt.op_requant += tm;
                 for (uint16_t m = 0; m < tm; m++) stage16[m] = rt_sat16(rt_rshift_round(stage[m], L->shift));
-                hal_nvm_write(L->out_off + pix * 2u, stage16, (uint16_t)(tm * 2u));
+                rt_nvm_write(L->out_off + pix * 2u, stage16, (uint16_t)(tm * 2u));
             } else {
-                hal_nvm_write(psum_addr(H, L, (uint16_t)((t->n + 1u) & 1u), pix), stage, (uint16_t)(tm * 4u));
+                rt_nvm_write(psum_addr(H, L, (uint16_t)((t->n + 1u) & 1u), pix), stage, (uint16_t)(tm * 4u));
             }
         }
     }
@@ -166,16 +169,18 @@ static void elementwise_tile(const rt_layer *L, const rt_tile *t)
     for (uint16_t r = 0; r < tr; r++) {
         uint32_t e = ((uint32_t)(r0 + r) * L->out_w + c0) * L->out_c + m0;
         for (uint16_t c = 0; c < tc; c++, e += L->out_c) {
-            hal_nvm_read(L->in_off + e * 2u, a, (uint16_t)(tm * 2u));
+            rt_nvm_read(L->in_off + e * 2u, a, (uint16_t)(tm * 2u));
             if (L->kind == RT_ADD) {
-                hal_nvm_read(L->in2_off + e * 2u, b, (uint16_t)(tm * 2u));
+                rt_nvm_read(L->in2_off + e * 2u, b, (uint16_t)(tm * 2u));
+                rt_cnt.op_add += tm;
                 for (uint16_t m = 0; m < tm; m++)
                     a[m] = rt_sat16(rt_rshift_round(a[m], L->shift) + rt_rshift_round(b[m], L->shift_b));
             } else {
+                rt_cnt.op_relu += tm;
                 for (uint16_t m = 0; m < tm; m++)
                     if (a[m] < 0) a[m] = 0;
             }
-            hal_nvm_write(L->out_off + e * 2u, a, (uint16_t)(tm * 2u));
+            rt_nvm_write(L->out_off + e * 2u, a, (uint16_t)(tm * 2u));
         }
     }
 }
@@ -187,23 +192,27 @@ static void gap_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, co
     const uint16_t tm = min16(L->Tm, (uint16_t)(L->out_c - m0));
     const uint16_t k = t->n, slices = (uint16_t)(g->Rt * g->Ct);
     if (tm > RT_VM_WORDS || tm > RT_MAX_TM) hal_fatal(HAL_FATAL_TOO_LARGE);
-    if (k == 0)
+    if (k == 0) {
         for (uint16_t m = 0; m < tm; m++) stage[m] = 0;
-    else
-        hal_nvm_read(psum_addr(H, L, k & 1u, m0), stage, (uint16_t)(tm * 4u));
+        rt_cnt.op_zero += tm;
+    } else
+        rt_nvm_read(psum_addr(H, L, k & 1u, m0), stage, (uint16_t)(tm * 4u));
     for (uint16_t r = 0; r < tr; r++) {
         uint32_t e = ((uint32_t)(r0 + r) * L->in_w + c0) * L->in_c + m0;
         for (uint16_t c = 0; c < tc; c++, e += L->in_c) {
-            hal_nvm_read(L->in_off + e * 2u, vm, (uint16_t)(tm * 2u));
+            rt_nvm_read(L->in_off + e * 2u, vm, (uint16_t)(tm * 2u));
+            rt_cnt.op_gap += tm;
             for (uint16_t m = 0; m < tm; m++) stage[m] = (int32_t)((uint32_t)stage[m] + (uint32_t)(int32_t)vm[m]);
         }
     }
     if ((uint16_t)(k + 1u) == slices) {
         int32_t hw = (int32_t)L->in_h * L->in_w;
+        rt_cnt.op_div += tm;
+        rt_cnt.op_requant += tm;
         for (uint16_t m = 0; m < tm; m++) stage16[m] = rt_sat16(rt_rshift_round(rt_div_round(stage[m], hw), L->shift));
-        hal_nvm_write(L->out_off + (uint32_t)m0 * 2u, stage16, (uint16_t)(tm * 2u));
+        rt_nvm_write(L->out_off + (uint32_t)m0 * 2u, stage16, (uint16_t)(tm * 2u));
     } else {
-        hal_nvm_write(psum_addr(H, L, (uint16_t)((k + 1u) & 1u), m0), stage, (uint16_t)(tm * 4u));
+        rt_nvm_write(psum_addr(H, L, (uint16_t)((k + 1u) & 1u), m0), stage, (uint16_t)(tm * 4u));
     }
 }
 

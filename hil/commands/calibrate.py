@@ -25,10 +25,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--holdout", type=fraction, default=0.3,
                    help="fraction of the networks held out to judge the fit (0-1, default 0.3)")
     p.add_argument("--microbench", default=None, help="microbenchmark table from 'hil microbench' (primitive fits)")
+    p.add_argument("--cost-model", choices=("tinas2025", "firmware"), default="tinas2025",
+                   help="firmware: fit the per-primitive constants of the firmware model by bounded least squares "
+                        "(leave-one-network-out report); tinas2025: the original two-scale-factor fit")
+    p.add_argument("--min-layer-cycles", type=float, default=0.0,
+                   help="firmware model: leave layers measured below this many cycles out (timer resolution)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.cost_model == "firmware":
+        return run_firmware(args)
     from hil.calibration.calibrate import calibrate
     from hil.measurements import read_tables
     from tinas.platform import load_platform
@@ -58,4 +65,30 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"report: {write_report(res, args.report)}")
     print(f"calibrated profile: {args.out}")
+    return 0
+
+
+def run_firmware(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from hil.calibration.fw_calibrate import calibrate_lono
+    from hil.commands.report import target_note
+    from hil.measurements import read_layer_tables
+    from hil.report.fw_report import summary, worse_lines, write_fw_report
+
+    runs = read_tables(args.measurements)
+    layers = read_layer_tables(args.measurements)
+    micro = pd.read_csv(args.microbench) if args.microbench else None
+    res = calibrate_lono(runs, layers, load_platform(args.platform), micro,
+                         run_ids=",".join(runs["run_id"].astype(str).head(3)), progress=True,
+                         min_cycles=args.min_layer_cycles)
+    res.final.platform.to_toml(args.out)
+    s = summary(res)
+    for line in worse_lines(s):
+        print(line.strip("*"))
+    print(f"calibrated profile: {args.out}")
+    for q, ba in s.items():
+        print(f"  held-out {q}: MAPE {ba['before']['mape_percent']:.3g} % -> {ba['after']['mape_percent']:.3g} %")
+    if args.report:
+        print(f"report: {write_fw_report(res, args.report, target_note(runs))}")
     return 0

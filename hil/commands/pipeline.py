@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--networks", type=int, default=10,
                    help="how many networks to export, run and calibrate on (at least 4; default 10)")
     p.add_argument("--workers", type=int, default=2, help="parallel emulator runs (default 2)")
+    p.add_argument("--seed", type=int, default=123, help="seed of the search, the network draw and the runs")
+    p.add_argument("--target", choices=("emulator", "host"), default="emulator",
+                   help="where the exported networks run (host: native build, wall-time cycles)")
     p.set_defaults(func=run)
 
 
@@ -32,5 +35,6 @@ def run(args: argparse.Namespace) -> int:
         raise TinasError(f"--networks {args.networks}: calibration needs at least 4 networks")
     if args.workers < 1:
         raise TinasError("--workers must be at least 1")
-    run_main_job(Path(args.out), args.ccap, args.latreq, args.networks, workers=args.workers, rehm_ohm=args.rehm)
+    run_main_job(Path(args.out), args.ccap, args.latreq, args.networks, workers=args.workers, seed=args.seed,
+                 target=args.target, rehm_ohm=args.rehm)
     return 0

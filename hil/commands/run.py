@@ -11,6 +11,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from hil.lab.address import BoardAddress
 from tinas.errors import TinasError
 
 log = logging.getLogger(__name__)
@@ -47,15 +48,50 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rehm", type=positive_float, default=None,
                    help="harvester series resistance in ohms (default: looked up for the capacitor)")
     p.add_argument("--repeat", type=positive_int, default=1, help="runs per (artifact, profile, capacitor)")
-    p.add_argument("--workers", type=positive_int, default=1, help="parallel worker processes")
+    p.add_argument("--workers", type=positive_int, default=1,
+                   help="parallel local processes (with --ray and no address: CPUs of the local Ray cluster)")
     p.add_argument("--timeout", type=positive_float, default=900.0, help="wall-clock limit per inference, seconds")
     p.add_argument("--max-recharge", type=positive_float, default=86_400.0,
                    help="refuse a run whose single recharge to Von would take longer, seconds (default a day)")
     p.add_argument("--platform", default=None, help="platform profile TOML (default: packaged MSP430FR5994)")
-    p.add_argument("--inventory", default=None, help="board inventory (YAML) for --target board")
+    lab = p.add_argument_group("board (labgrid; docs/board-setup.md)")
+    lab.add_argument("--lg-env", default=None, metavar="FILE", help="labgrid environment file describing the board")
+    lab.add_argument("--lg-place", default=None, metavar="NAME[,NAME…]",
+                     help="labgrid coordinator place(s) holding the board(s); several share out the matrix")
+    lab.add_argument("--lg-coordinator", default=None, metavar="HOST:PORT",
+                     help="labgrid coordinator (default: $LG_COORDINATOR, else 127.0.0.1:20408)")
+    lab.add_argument("--lg-wait", type=float, default=0.0, metavar="SECONDS",
+                     help="wait this long for a place someone else holds (default: refuse at once)")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="run the matrix as Ray tasks on the cluster at ADDRESS (none: a local cluster)")
     p.add_argument("--out", required=True, help="measurement table (.csv or .parquet)")
     p.add_argument("--force", action="store_true", help="replace an existing measurement table")
     p.set_defaults(func=run)
+
+
+def board_address(args: argparse.Namespace) -> list[BoardAddress] | None:
+    """The board(s) of a board run; a board option given to another target is a mistake, said as one."""
+    given = [o for o, v in (("--lg-env", args.lg_env), ("--lg-place", args.lg_place),
+                            ("--lg-coordinator", args.lg_coordinator)) if v is not None]
+    if args.target != "board":
+        if given:
+            raise TinasError(f"{', '.join(given)} only apply to --target board (target is {args.target})")
+        return None
+    places = [p.strip() for p in args.lg_place.split(",") if p.strip()] if args.lg_place is not None else [None]
+    return [BoardAddress(env=args.lg_env, place=p, coordinator=args.lg_coordinator, wait_s=args.lg_wait)
+            for p in places]
+
+
+def build_specs(args: argparse.Namespace) -> list[RunSpec]:
+    """One spec per (artifact, profile, capacitor, repeat), in that order."""
+    boards = board_address(args) or [None]
+    cells = [(a, prof, c, r) for a in args.artifact for prof in args.profile for c in args.ccap
+             for r in range(args.repeat)]
+    # several places: the matrix is dealt out over them in turn (parallel with --workers or --ray)
+    specs = [RunSpec(args.target, a, prof, c, rehm_ohm=args.rehm, platform_path=args.platform, seed=r,
+                     timeout_s=args.timeout, board=boards[i % len(boards)], max_recharge_s=args.max_recharge)
+             for i, (a, prof, c, r) in enumerate(cells)]
+    return specs
 
 
 def validate(specs) -> None:
@@ -98,9 +134,7 @@ def run(args: argparse.Namespace) -> int:
     from hil.runner import RunSpec, _describe, run_matrix_collect
 
     out = Path(args.out)
-    specs = [RunSpec(args.target, a, prof, c, rehm_ohm=args.rehm, platform_path=args.platform, seed=r,
-                     timeout_s=args.timeout, inventory=args.inventory, max_recharge_s=args.max_recharge)
-             for a in args.artifact for prof in args.profile for c in args.ccap for r in range(args.repeat)]
+    specs = build_specs(args)
     out.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(out.parent / f".{out.name}.lock"))
     try:
@@ -111,7 +145,13 @@ def run(args: argparse.Namespace) -> int:
         if out.exists() and not args.force:
             raise TinasError(f"{out} exists; pass --force to replace it, or choose another --out")
         validate(specs)
-        res = run_matrix_collect(specs, workers=args.workers)
+        if args.ray is not None:
+            from hil.runner import MatrixResult, run_matrix
+
+            rows, timelines = run_matrix(specs, workers=args.workers, use_ray=True, ray_address=args.ray or None)
+            res = MatrixResult(rows=rows, timelines=timelines, done=len(specs), total=len(specs))
+        else:
+            res = run_matrix_collect(specs, workers=args.workers)
         if not res.complete:
             for spec, msg in res.failures:
                 log.error("run failed: %s: %s", _describe(spec), msg)

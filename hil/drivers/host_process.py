@@ -19,7 +19,7 @@ from hil.firmware_paths import FIRMWARE_DIR
 from hil.serial_protocol import Frame, FrameParser
 from tinas.errors import TinasError
 from tinas.export.artifact import LoadedArtifact
-from tinas.export.layout import CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
+from tinas.export.layout import COUNTER_FIELDS, COUNTERS, CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
 
 EXIT_DONE, EXIT_POWER_FAIL, EXIT_YIELD, EXIT_FATAL = 0, 3, 4, 5  # hal.h
 
@@ -28,9 +28,15 @@ class HostRunError(TinasError):
     """The host firmware crashed, failed fatally, or stopped making progress."""
 
 
-def build_host_firmware(broken: bool = False) -> Path:
-    """Build (incrementally) the native firmware with make; returns the executable."""
-    target = "host-broken" if broken else "host"
+HOST_VARIANTS = ("host", "host-broken", "host-nopres")  # firmware/Makefile targets
+
+
+def build_host_firmware(broken: bool = False, variant: str | None = None) -> Path:
+    """Build (incrementally) the native firmware with make; returns the executable. ``variant``: one of
+    HOST_VARIANTS (``host-nopres``: RT_NO_PRESERVATION, the continuous-power baseline)."""
+    target = variant or ("host-broken" if broken else "host")
+    if target not in HOST_VARIANTS:
+        raise TinasError(f"unknown host firmware variant {target!r}; choose from {', '.join(HOST_VARIANTS)}")
     (FIRMWARE_DIR / "build").mkdir(exist_ok=True)
     with FileLock(str(FIRMWARE_DIR / "build" / f".{target}.lock")):  # parallel test workers build once
         proc = subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), target], capture_output=True, text=True)
@@ -62,8 +68,11 @@ class HostRunSummary:
 class HostDevice:
     """One simulated device: a firmware executable and an NVM file holding one artifact."""
 
-    def __init__(self, exe: Path, artifact: LoadedArtifact, nvm_path: Path, fill_seed: int = 1) -> None:
+    def __init__(self, exe: Path, artifact: LoadedArtifact, nvm_path: Path, fill_seed: int = 1,
+                 tick_clock: bool = False) -> None:
+        """``tick_clock``: the firmware's clock counts its own reads (exact, hand-countable cycle counters)."""
         self.exe = exe
+        self.tick_clock = tick_clock
         self.artifact = artifact
         self.nvm_path = nvm_path
         self.fill_seed = fill_seed
@@ -84,6 +93,8 @@ class HostDevice:
             args += ["--fail-at-write", str(fail_at_write), "--torn-bytes", str(torn_bytes)]
         if yield_mode:
             args.append("--yield")
+        if self.tick_clock:
+            args.append("--tick-clock")
         try:
             p = subprocess.run(args, capture_output=True, timeout=timeout_s)
         except subprocess.TimeoutExpired:
@@ -99,6 +110,14 @@ class HostDevice:
         data = self.nvm_path.read_bytes()
         off = self.header["ctrl_off"]
         return unpack(CTRL, CTRL_FIELDS, data[off: off + CTRL.size])
+
+    def layer_table(self) -> tuple[dict[str, int], ...]:
+        """The runtime's per-layer counter entries in NVM (rt_counters.h), for layers whose LAYER-end
+        frame was lost; an entry written at recovery lacks the last batch's preserve cycles."""
+        data = self.nvm_path.read_bytes()
+        base = self.header["ctrl_off"] + CTRL.size + 2 * COUNTERS.size
+        return tuple(unpack(COUNTERS, COUNTER_FIELDS, data[base + i * COUNTERS.size: base + (i + 1) * COUNTERS.size])
+                     for i in range(self.header["n_layers"]))
 
     def output(self) -> np.ndarray:
         data = self.nvm_path.read_bytes()

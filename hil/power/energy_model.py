@@ -256,6 +256,51 @@ class EnergyModel:
 
     def power_off(self, cycles_run: int) -> float:
         self._run_on(cycles_run)
+        return self.recharge_to_on()
+
+    # -- measured-energy interface (the FR5994 twin draws what it measures) ----------------------
+    def usable_energy_j(self) -> float:
+        """Energy the capacitor can give before it falls to Voff (negative if already below)."""
+        return self.e - self.e_off
+
+    def harvest_now(self) -> tuple[float, float | None]:
+        """Harvested power now and for how long it holds: a trace source holds it to the end of the
+        current segment; a Thevenin source's power depends on the voltage, so a caller holds it for
+        a short chunk (returns None for the duration)."""
+        if self.profile.is_thevenin:
+            v = self._v()
+            return max(v * (self.vsup - v) / self.rehm, 0.0), None
+        p, seg_end = self._trace_power(self.t_s)
+        return p, max(seg_end - self.t_s, 0.0)
+
+    def advance_chunk(self, dt_s: float, consumed_j: float) -> None:
+        """The device was on for ``dt_s`` and drew ``consumed_j`` (measured). Trace source: exact over
+        the segments crossed. Thevenin source: the harvested power is held at its value at the chunk's
+        start (chunks are short against the RC time constant). The ledger stays exact either way:
+        harvested = consumed + stored + leaked + clipped."""
+        if dt_s <= 0:
+            self.ledger.consumed_j += consumed_j
+            self.e -= consumed_j
+            return
+        load = consumed_j / dt_s
+        if self.profile.is_thevenin:
+            p, _ = self.harvest_now()
+            gain = (p - load - self.leak_w) * dt_s
+            clip = max(self.e + gain - self.e_max, 0.0)
+            self.ledger.harvested_j += p * dt_s
+            self.ledger.consumed_j += consumed_j
+            self.ledger.leaked_j += self.leak_w * dt_s
+            self.ledger.clipped_j += clip
+            self.e += gain - clip
+            self.t_s += dt_s
+        else:
+            self._advance_trace(load, dt_s, None)
+
+    def mark_on(self) -> None:
+        self._log(True)
+
+    def recharge_to_on(self) -> float:
+        """The device is off: wait until the capacitor is back at Von; returns the off time."""
         self._log(False)
         t0 = self.t_s
         if self.e < self.e_on:  # a proactive shutdown in strong light may leave the capacitor above Von
@@ -268,6 +313,10 @@ class EnergyModel:
 
     def finish(self, cycles_run: int) -> None:
         self._run_on(cycles_run)
+        self._log(False)
+
+    def finish_measured(self) -> None:
+        """Close a run whose energy was drawn through advance_chunk."""
         self._log(False)
 
     def balance_error_j(self) -> float:

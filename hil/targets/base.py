@@ -79,6 +79,10 @@ class RunResult:
     wall_time_s: float
     timeline: tuple[PowerEvent, ...] = field(default=())
     log: str = ""
+    energy_j: float = float("nan")  # drawn by the device, measured (twin, board meter); NaN: not measured
+    # per-layer primitive counters from the LAYER-end frames (or the NVM table), one dict per layer with
+    # the keys of tinas.export.layout.COUNTER_FIELDS; empty when the target could not read them
+    layer_counters: tuple[dict[str, int], ...] = field(default=())
 
     @property
     def latency_s(self) -> float:

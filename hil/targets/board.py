@@ -1,31 +1,29 @@
-"""The board target: a real MSP430FR5994 behind the same interface as the emulator.
+"""The board target: a real MSP430FR5994 LaunchPad on labgrid, behind the same interface as the emulator.
 
-It flashes the image (mspdebug), powers the board through the supply, timestamps the firmware's frames
-on the host, and ends at the DONE frame or a timeout. A small state machine (off → flashed → running)
-stays ``broken`` with its reason after a failure, and whatever happens the supply output is switched
-off and the board's lock released.
+The board comes as a ``BoardLease`` (hil/lab/place.py): a labgrid target whose strategy flashes it,
+powers it through the supply (replaying the harvested-power profile) and whose frame driver reads the
+firmware's frames from the UART. A run ends at the DONE frame or a timeout; after a failure the board
+stays ``broken`` with its reason, and ``close()`` always switches it off and releases the lease
+(the coordinator's place, when there is one).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-import serial
-
-from hil.drivers.scpi_supply import ScpiSupply
+from hil.lab.place import BoardLease
+from hil.lab.strategy import Images, Status
 from hil.power.profile import PowerProfile
-from hil.supply.replay import ReplayReport, replay_voltage
-from hil.inventory import BoardLease, BoardSpec
-from hil.mspdebug import Mspdebug
-from hil.serial_protocol import FrameParser, FrameType
+from hil.serial_protocol import FrameType
 from hil.targets.base import Capability, PowerEvent, PowerModel, RunResult, TargetState, TargetStateError
 from tinas.errors import TinasError
 from tinas.export.artifact import LoadedArtifact, load_artifact
+
+DEFAULT_VSUP_V = 5.892  # the TiNAS Thevenin source voltage, used when no profile is given
 
 
 class BoardError(TinasError):
@@ -36,18 +34,23 @@ class BoardTarget:
     kind = "board"
     capabilities = frozenset({Capability.NVM_PERSIST})
 
-    def __init__(self, spec: BoardSpec | None = None, lease: BoardLease | None = None, elf: Path | None = None,
-                 clock_hz: float = 16e6, loader_elf: Path | None = None, **_: object) -> None:
-        if spec is None:
-            raise BoardError("no board configured: pass an inventory (--hil-inventory) listing one")
-        self.spec, self.lease, self.elf, self.clock_hz = spec, lease, elf, clock_hz
-        self.loader_elf = loader_elf
+    def __init__(self, lease: BoardLease | None = None, elf: Path | None = None, clock_hz: float = 16e6,
+                 loader_elf: Path | None = None, **_: object) -> None:
+        if lease is None:
+            raise BoardError("no board configured: pass --lg-env FILE or --lg-place NAME (docs/board-setup.md)")
+        self.lease, self.elf, self.clock_hz, self.loader_elf = lease, elf, clock_hz, loader_elf
+        self.target = lease.target
+        self.strategy = lease.strategy
+        self.frames = self.target.get_driver("FrameDriver", activate=False)
+        self.power = self.target.get_driver("PowerProtocol", activate=False)
         self.state = TargetState.OFF
         self.reason = ""
         self.artifact: LoadedArtifact | None = None
-        self.parser = FrameParser()
         self.profile: PowerProfile | None = None
-        self.replay_report: ReplayReport | None = None
+
+    @property
+    def board_id(self) -> str:
+        return self.lease.name
 
     def set_profile(self, profile: PowerProfile | None) -> None:
         """The harvested power to replay through the supply during the next runs (None: constant Vsup)."""
@@ -56,120 +59,105 @@ class BoardTarget:
     def supply_voltages(self) -> tuple[np.ndarray, np.ndarray]:
         """Supply set-points behind the board's series resistor R: a Thevenin profile is its open-circuit
         voltage; a power trace P(t) becomes V(t) = sqrt(4·R·P(t)), the voltage whose matched load draws P."""
-        vmax = self.spec.supply.v_max_v if self.spec.supply else 6.0
+        from labgrid.exceptions import NoResourceFoundError
+
+        port = self.target.get_resource("ScpiSupplyPort", wait_avail=False)
+        vmax = port.v_max_v
         if self.profile is None or self.profile.is_thevenin:
-            v = float(self.profile.meta["vsup_v"]) if self.profile else 5.892
+            v = float(self.profile.meta["vsup_v"]) if self.profile else DEFAULT_VSUP_V
             return np.array([0.0]), np.array([min(v, vmax)])
-        v = np.sqrt(4.0 * self.spec.series_ohm * self.profile.power_w)
+        try:
+            ohm = self.target.get_resource("SeriesResistor", wait_avail=False).ohm
+        except NoResourceFoundError:
+            raise BoardError(f"board {self.board_id}: replaying a power trace needs a SeriesResistor resource "
+                             f"(the harvester's source resistance)") from None
+        v = np.sqrt(4.0 * ohm * self.profile.power_w)
         return self.profile.time_s, np.minimum(v, vmax)
 
-    def transition(self, to: TargetState, reason: str = "") -> None:
-        if self.state is TargetState.BROKEN and to is not TargetState.OFF:
-            raise TargetStateError(f"board {self.spec.board_id} is broken: {self.reason}")
-        self.state = to
-        if to is TargetState.BROKEN:
-            self.reason = reason
+    def _fail(self, reason: str) -> BoardError:
+        self.state, self.reason = TargetState.BROKEN, reason
+        return BoardError(f"board {self.board_id}: {reason}")
 
     def load(self, artifact_dir: str | Path) -> None:
+        if self.state is TargetState.BROKEN:
+            raise TargetStateError(f"board {self.board_id} is broken: {self.reason}")
         self.artifact = load_artifact(artifact_dir)
         if self.elf is not None:
+            self.strategy.set_images(Images(Path(self.elf), self.loader_elf and Path(self.loader_elf),
+                                            self.artifact.blob))
             try:
-                flasher = Mspdebug(self.spec.probe)
-                if self.loader_elf is not None:  # put the model into the external FRAM over the UART first
-                    from hil.loader import send_blob
-
-                    flasher.program(self.loader_elf, force=True)
-                    flasher.reset()
-                    with serial.serial_for_url(self.spec.serial.resolve(), baudrate=self.spec.serial.baud, timeout=0.05) as port:
-                        send_blob(port, self.artifact.blob)
-                flasher.program(self.elf, force=self.loader_elf is not None)
-            except TinasError as exc:
-                self.transition(TargetState.BROKEN, str(exc))
-                self.close()
-                raise
-        self.transition(TargetState.LOADED)
+                self.strategy.transition(Status.flashed)
+            except Exception as exc:  # StrategyError chains the first failure
+                raise self._fail(f"flashing failed: {_cause(exc)}") from None
+        else:  # no image given: the board already holds the inference firmware
+            self.strategy.force(Status.flashed)
+        self.state = TargetState.LOADED
 
     def run(self, power: PowerModel | None = None, timeout_s: float = 120.0, proactive: bool | None = None) -> RunResult:
+        if self.state is TargetState.BROKEN:
+            raise TargetStateError(f"board {self.board_id} is broken: {self.reason}")
         if self.state is not TargetState.LOADED or self.artifact is None:
             raise TargetStateError(f"run() needs a loaded board; state is {self.state.value}")
-        supply = ScpiSupply(self.spec.supply) if self.spec.supply else None
-        port = None
-        stop = threading.Event()
-        replayer: threading.Thread | None = None
+        self.strategy.set_supply_trace(*self.supply_voltages())
         t0 = time.perf_counter()
+        boots, events, result, done = 0, [], None, None
         try:
-            port = serial.serial_for_url(self.spec.serial.resolve(), baudrate=self.spec.serial.baud, timeout=0.05)
-            if supply:
-                supply.open()
-                supply.set_current_limit(min(0.1, self.spec.supply.i_max_a))
-                ts, vs = self.supply_voltages()
-                supply.set_voltage(float(vs[0]))
-                supply.output(True)
-                if len(ts) > 1:
-                    stop.clear()
-                    replayer = threading.Thread(target=self._replay, args=(supply, ts, vs, stop), daemon=True)
-                    replayer.start()
-            self.transition(TargetState.RUNNING)
-            frames, boots, events, result, done = [], 0, [], None, None
-            last_rx = 0.0
+            self.strategy.transition(Status.running)
+            self.state = TargetState.RUNNING
             while done is None:
                 if time.perf_counter() - t0 > timeout_s:
-                    raise BoardError(f"board {self.spec.board_id} did not report completion within {timeout_s} s "
-                                     f"({boots} boots, {self.parser.frames_ok} frames, {self.parser.frames_bad_crc} bad CRC)")
-                data = port.read(4096)
-                now = time.perf_counter() - t0
-                if data:
-                    last_rx = now
-                # a false sync claiming a long frame must not wait forever once the line is idle
-                got = self.parser.feed(data, now) if data or now - last_rx < 0.5 else self.parser.flush(now)
-                for f in got:
-                    frames.append(f)
+                    p = self.frames.parser
+                    raise self._fail(f"no DONE frame within {timeout_s:g} s: the board stopped answering "
+                                     f"({boots} boots, {p.frames_ok} frames, {p.frames_bad_crc} bad CRC)")
+                for f in self.frames.read_frames(0.05, t0):
                     if f.type == FrameType.BOOT:
                         boots += 1
-                        events.append(PowerEvent(now, "on", 0, -1))
+                        events.append(PowerEvent(f.t_host_s, "on", 0, -1))
                     elif f.type == FrameType.RESULT:
                         result = f.fields()
                     elif f.type == FrameType.DONE:
                         done = f.fields()
-        except (serial.SerialException, OSError) as exc:
-            self.transition(TargetState.BROKEN, f"serial port: {exc}")
-            raise BoardError(f"board {self.spec.board_id}: serial port {self.spec.serial.path!r} unusable ({exc})") from None
-        except TinasError as exc:
-            self.transition(TargetState.BROKEN, str(exc))
+                    elif f.type == FrameType.ERROR:
+                        raise self._fail(f"firmware reported error {f.fields().get('code')} (firmware/include/hal.h)")
+        except BoardError:
             raise
+        except Exception as exc:  # serial link lost, supply refused, strategy broken
+            raise self._fail(_cause(exc)) from None
         finally:
-            stop.set()
-            if replayer is not None:
-                replayer.join(5)
-            if supply:
-                supply.close()
-            if port is not None:
-                port.close()
+            try:
+                if self.state is not TargetState.BROKEN:
+                    self.strategy.transition(Status.flashed)  # power off (replay stopped), image stays
+            except Exception as exc:
+                raise self._fail(f"switching off failed: {_cause(exc)}") from None
+        report = getattr(self.power, "replay_report", None)
         exp = self.artifact.expected_output.astype("<i2").tobytes()
         ok = result is not None and result["output_crc"] == (zlib.crc32(exp) & 0xFFFFFFFF)
-        elapsed = time.perf_counter() - t0
-        self.transition(TargetState.LOADED)
+        self.state = TargetState.LOADED
+        p = self.frames.parser
+        log = f"frames ok {p.frames_ok}, bad crc {p.frames_bad_crc}"
+        if report is not None:
+            log += f"; supply replay {report.steps} steps, worst lateness {report.max_lateness_s * 1e3:.1f} ms"
+        active = done["compute_cycles"] + done["preserve_cycles"] + done["recover_cycles"]
         return RunResult(completed=True, output_correct=ok, output=b"", power_cycles=max(boots, 1), cpu_cycles=0,
-                         modelled_cycles=0, compute_cycles=done["compute_cycles"], preserve_cycles=done["preserve_cycles"],
-                         recover_cycles=done["recover_cycles"],
-                         active_time_s=(done["compute_cycles"] + done["preserve_cycles"] + done["recover_cycles"]) / self.clock_hz,
-                         off_time_s=0.0, wall_time_s=elapsed, timeline=tuple(events),
-                         log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}" + (
-                             f"; supply replay {self.replay_report.steps} steps, worst lateness "
-                             f"{self.replay_report.max_lateness_s * 1e3:.1f} ms" if self.replay_report else ""))
+                         modelled_cycles=0, compute_cycles=done["compute_cycles"],
+                         preserve_cycles=done["preserve_cycles"], recover_cycles=done["recover_cycles"],
+                         active_time_s=active / self.clock_hz, off_time_s=0.0,
+                         wall_time_s=time.perf_counter() - t0, timeline=tuple(events), log=log)
 
-    def _replay(self, supply: ScpiSupply, ts: np.ndarray, vs: np.ndarray, stop: threading.Event) -> None:
-        """Replay the trace in a loop until the run ends; keep the worst lateness for the report."""
-        while not stop.is_set():
-            rep = replay_voltage(supply, ts, vs, stop=stop)
-            if self.replay_report is None or rep.max_lateness_s > self.replay_report.max_lateness_s:
-                self.replay_report = rep
+    @property
+    def release_note(self) -> str:
+        """Said after a failed run: the board is off and, with a coordinator, its place is free again."""
+        return f"; board switched off" + (f", place {self.lease.place} released" if self.lease.place else "")
 
     def close(self) -> None:
-        if self.lease is not None:
-            self.lease.release()
-            self.lease = None
+        self.lease.release()
         if self.state is not TargetState.BROKEN:
             self.state = TargetState.OFF
 
 
+def _cause(exc: BaseException) -> str:
+    """The first failure behind labgrid's StrategyError wrappers, with its kind."""
+    while exc.__cause__ is not None and type(exc).__name__ == "StrategyError":
+        exc = exc.__cause__
+    text = getattr(exc, "msg", None) or str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

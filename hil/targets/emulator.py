@@ -1,15 +1,24 @@
-"""The emulator target: the MSP430 ELF in ``mspdebug sim``, powered by a PowerModel.
+"""The emulator target: the fr5994 ELF on the FR5994 twin (hil/twin), powered by a power model.
 
-At every power-on the power model gives a budget in device cycles (CPU cycles counted by the
-simulator's tracer plus the modelled cycles of the peripherals it lacks, which the firmware adds up in
-``hal_emu_modelled_cycles``). The target runs from hypercall to hypercall; if a stretch overshoots the
-budget it rewinds the power cycle (NVM window restored, CPU reset, the same SRAM pattern) and single
-steps to the exact cycle, where the power fails: CPU reset, SRAM wiped with a random pattern, NVM kept.
-The firmware's serial bytes go to a pseudo-terminal, as a board's USB-UART would.
+The ELF is the very file a board is flashed with (``build_firmware("fr5994")``, same hash). The twin's
+external FRAM holds the artifact blob (the rest random, as an unerased chip), the whole 1 MiB of it.
+
+Power: with an ``EnergyModel`` (harvester -> capacitor) the twin runs in chunks; each chunk gets the
+capacitor's usable energy above Voff and the harvested energy per cycle (held constant within a chunk:
+a trace segment's power, or a Thevenin source's power at the chunk's start), and the model advances by
+the energy the twin measured. The power fails at the exact instruction where the energy runs out: the
+twin's supply is cut (an SPI write in flight is torn at its byte), SRAM and LEA RAM come back as garbage
+at the next power-on, FRAM and the external FRAM keep their contents. Other power models (continuous,
+fixed cycle budgets) give budgets in cycles, and the twin fails at that cycle.
+
+Signals, as on a board: P1.0 high + halt = done; P5.0 high + halt = proactive shutdown (one tile batch
+per power cycle); an ERROR frame + halt = the firmware's fatal error. The serial bytes go to a
+pseudo-terminal and are parsed with hil/serial_protocol.py.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import pty
 import struct
@@ -20,27 +29,30 @@ from pathlib import Path
 import numpy as np
 
 from hil.build import BuildResult, build_firmware
-from hil.drivers.mspdebug_sim import MspdebugSim, SimulatorError
+from hil.power.energy_model import EnergyModel
 from hil.serial_protocol import Frame, FrameParser, FrameType
 from hil.targets.base import Capability, PowerEvent, PowerModel, RunResult, TargetState, TargetStateError
+from hil.twin.device_table import DeviceTable, load_device_table
+from hil.twin.machine import EXTFRAM_SIZE, Machine, Stop, TwinError
 from tinas.errors import TinasError
 from tinas.export.artifact import LoadedArtifact, load_artifact
 from tinas.export.layout import CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
 from tinas.platform import Platform, load_platform
 
-NVM_BASE, NVM_SIZE = 0x7000, 0x8F80  # firmware/ports/emulator/port_config.h
-HYPERCALLS = ("hal_cycles_now", "hal_uart_write", "hal_power_yield", "hal_done", "hal_fatal")
+NVM_SIZE = EXTFRAM_SIZE  # the whole external FRAM is the model's NVM
+NVM_BASE = 0x7000  # legacy: the old mspdebug emulator port's NVM window (hil/loader.py, hil/microbench.py)
+CHUNK_CYCLES = 1 << 20  # 65 ms at 16 MHz: short against a capacitor's RC time constant
+PROACTIVE_FLAG_OFFSET = 34  # header flags word (tinas/export/layout.py), bit 0 = proactive shutdown
 
 
 class EmulatorError(TinasError):
-    """The model cannot run on the emulator, or the run failed."""
+    """The model cannot run on the twin, or the run failed."""
 
 
 @dataclass
 class _Run:
-    used_total: int = 0
-    cpu_total: int = 0
-    modelled_total: int = 0
+    cycles_total: int = 0
+    energy_j: float = 0.0
     off_s: float = 0.0
     boots: int = 0
     layer: int = -1
@@ -50,10 +62,13 @@ class _Run:
 
 class EmulatorTarget:
     kind = "emulator"
-    capabilities = frozenset({Capability.CYCLE_COUNTER, Capability.NVM_PERSIST, Capability.FAILURE_INJECTION})
+    capabilities = frozenset({Capability.CYCLE_COUNTER, Capability.NVM_PERSIST, Capability.FAILURE_INJECTION,
+                              Capability.ENERGY_METER})
 
-    def __init__(self, platform: Platform | None = None, seed: int = 0, flags: tuple[str, ...] = ()) -> None:
+    def __init__(self, platform: Platform | None = None, seed: int = 0, flags: tuple[str, ...] = (),
+                 device_table: DeviceTable | None = None) -> None:
         self.platform = platform or load_platform()
+        self.table = device_table or load_device_table()
         self.rng = np.random.default_rng(seed)
         self.flags = flags
         self.state = TargetState.OFF
@@ -64,14 +79,14 @@ class EmulatorTarget:
         self.serial_port = os.ttyname(slave)
         self._slave = slave
         self.parser = FrameParser()
+        self.last_machine_stats: dict[str, object] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
     def load(self, artifact_dir: str | Path) -> None:
         art = load_artifact(artifact_dir)
         if art.record.nvm_size > NVM_SIZE:
-            raise EmulatorError(f"model needs {art.record.nvm_size} B of NVM; the emulator maps {NVM_SIZE} B "
-                                f"(export a smaller network, or run it on the host or a board)")
-        self.build = build_firmware("emulator", self.platform, self.flags)
+            raise EmulatorError(f"model needs {art.record.nvm_size} B of NVM; the external FRAM has {NVM_SIZE} B")
+        self.build = build_firmware("fr5994", self.platform, self.flags)
         self.artifact = art
         self.state = TargetState.LOADED
 
@@ -90,7 +105,10 @@ class EmulatorTarget:
         self.close()
 
     # -- helpers -------------------------------------------------------------------------------
-    def _uart(self, data: bytes, run: _Run) -> None:
+    def _uart(self, m: Machine, run: _Run) -> None:
+        data, _ = m.uart_drain()
+        if not data:
+            return
         try:
             os.write(self._master, data)
         except (BlockingIOError, OSError):
@@ -100,144 +118,116 @@ class EmulatorTarget:
             if f.type == FrameType.LAYER:
                 run.layer = f.fields()["layer"]
 
-    @staticmethod
-    def _ret(sim: MspdebugSim, regs: dict[str, int]) -> None:
-        sp = regs["SP"]
-        ret = struct.unpack("<H", sim.read(sp, 2))[0]
-        sim.set_reg("PC", ret)
-        sim.set_reg("SP", sp + 2)
-
-    def _used(self, sim: MspdebugSim, var: int) -> tuple[int, int]:
-        _, clk = sim.counters()
-        mod = struct.unpack("<I", sim.read(var, 4))[0]
-        return clk, mod
+    def _nvm_image(self, proactive: bool | None) -> np.ndarray:
+        assert self.artifact is not None
+        fill = self.rng.integers(0, 256, NVM_SIZE, dtype=np.uint8)  # an unerased chip: garbage, never zeros
+        blob = bytearray(self.artifact.blob)
+        if proactive is not None:
+            flags = struct.unpack_from("<H", blob, PROACTIVE_FLAG_OFFSET)[0]
+            struct.pack_into("<H", blob, PROACTIVE_FLAG_OFFSET, (flags | 1) if proactive else (flags & ~1))
+        fill[: len(blob)] = np.frombuffer(bytes(blob), dtype=np.uint8)
+        return fill
 
     # -- the run -------------------------------------------------------------------------------
     def run(self, power: PowerModel, timeout_s: float = 600.0, proactive: bool | None = None) -> RunResult:
-        """Run one inference. ``proactive`` overrides the artifact's shutdown-after-each-batch flag
+        """Run one inference. ``proactive`` overrides the artifact's one-batch-per-power-cycle flag
         (off for the continuous-power reference run of an IMO measurement)."""
         if self.state is not TargetState.LOADED or self.artifact is None or self.build is None:
             raise TargetStateError(f"run() needs a loaded artifact; target is {self.state.value}")
-        art, clock = self.artifact, float(self.platform.cpu_clock_hz)
+        art = self.artifact
+        f_clk = self.table.mclk_hz
         t_wall = time.perf_counter()
         deadline = t_wall + timeout_s
         run = _Run()
+        measured = isinstance(power, EnergyModel)
+        hdr = unpack(HEADER, HEADER_FIELDS, art.blob)
         self.state = TargetState.RUNNING
         try:
-            with MspdebugSim() as sim:
-                sim.cmd("simio add tracer tr")
-                sim.prog(self.build.elf)
-                fill = bytearray(self.rng.integers(0, 256, NVM_SIZE, dtype=np.uint8).tobytes())
-                fill[: len(art.blob)] = art.blob  # beyond the blob the NVM holds garbage, never zeros
-                if proactive is not None:
-                    flags = struct.unpack_from("<H", fill, 34)[0]
-                    struct.pack_into("<H", fill, 34, (flags | 1) if proactive else (flags & ~1))
-                sim.write(NVM_BASE, bytes(fill))
-                addr = {name: sim.sym(name) for name in HYPERCALLS + ("main",)}
-                var = sim.sym("hal_emu_modelled_cycles")
-                for name in HYPERCALLS + ("main",):  # main: startup done, counters valid
-                    sim.cmd(f"setbreak {name}")
-                done = False
-                ctrl_off = unpack(HEADER, HEADER_FIELDS, art.blob)["ctrl_off"]
-                stalled, last_seqs = 0, b""
+            with Machine(self.table) as m:
+                m.load_elf(self.build.elf)
+                m.extfram[:] = self._nvm_image(proactive)
+                stalled, last_ctrl, done = 0, b"", False
                 while not done:
-                    if time.perf_counter() > deadline:
-                        raise EmulatorError(f"inference did not finish within {timeout_s} s of wall time")
-                    budget = power.power_on()
+                    budget = None
+                    if measured:
+                        power.mark_on()
+                    else:
+                        budget = power.power_on()
                     run.boots += 1
-                    t_on = run.used_total / clock + run.off_s
-                    run.timeline.append(PowerEvent(t_on, "on", run.used_total, run.layer))
-                    snapshot = sim.read(NVM_BASE, NVM_SIZE) if budget is not None else b""
-                    pattern = self.rng.integers(0, 256, 16, dtype=np.uint8).tobytes()
-                    sim.power_fail(pattern)
-                    sim.cmd("simio config tr clear")
+                    run.timeline.append(PowerEvent(run.cycles_total / f_clk + run.off_s, "on", run.cycles_total, run.layer))
+                    m.power_on(int(self.rng.integers(0, 2**63)))
+                    ran = 0
                     while True:
-                        left = deadline - time.perf_counter()
-                        if left <= 0.05:
-                            raise EmulatorError(f"inference did not finish within {timeout_s} s of wall time")
-                        sim.run(timeout=left)
-                        regs = sim.regs()
-                        pc = regs["PC"]
-                        clk, mod = self._used(sim, var)
-                        used = clk + mod
-                        if budget is not None and used > budget:
-                            clk, mod = self._replay_to(sim, budget, snapshot, pattern, var)
-                            self._end_cycle(run, power, clk, mod, clock, "off")
-                            seqs = sim.read(NVM_BASE + ctrl_off, 32)
-                            stalled = stalled + 1 if seqs == last_seqs else 0
-                            last_seqs = seqs
-                            if stalled >= 3:
-                                raise EmulatorError(
-                                    f"no progress: {stalled} power cycles in a row ended before a preservation "
-                                    f"batch could commit (budget {budget} cycles); the capacitor is too small "
-                                    f"for this design's tiles")
-                            break
-                        if pc == addr["main"]:
-                            continue
-                        if pc == addr["hal_cycles_now"]:
-                            sim.set_reg("R12", used & 0xFFFF)
-                            sim.set_reg("R13", (used >> 16) & 0xFFFF)
-                            self._ret(sim, regs)
-                        elif pc == addr["hal_uart_write"]:
-                            n = regs["R13"]
-                            if n:
-                                self._uart(sim.read(regs["R12"], n), run)
-                            self._ret(sim, regs)
-                        elif pc == addr["hal_power_yield"]:
-                            self._ret(sim, regs)
-                            self._end_cycle(run, power, clk, mod, clock, "off")
-                            break
-                        elif pc == addr["hal_done"]:
-                            run.cpu_total += clk
-                            run.modelled_total += mod
-                            run.used_total += used
-                            power.finish(used)
-                            run.timeline.append(PowerEvent(run.used_total / clock + run.off_s, "done", run.used_total, run.layer))
-                            done = True
-                            break
-                        elif pc == addr["hal_fatal"]:
-                            raise EmulatorError(f"firmware stopped with fatal error {regs['R12']} (see firmware/include/hal.h)")
+                        if time.perf_counter() > deadline:
+                            raise EmulatorError(f"inference did not finish within {timeout_s} s of wall time "
+                                                f"({run.cycles_total + ran} cycles, {run.boots} power cycles)")
+                        if measured:
+                            p_w, hold_s = power.harvest_now()
+                            chunk = CHUNK_CYCLES if hold_s is None else max(1, min(CHUNK_CYCLES, math.ceil(hold_s * f_clk)))
+                            out = m.run(chunk, power.usable_energy_j(), p_w / f_clk, raise_on_error=False)
+                            power.advance_chunk(out.cycles / f_clk, out.energy_j)
                         else:
-                            raise EmulatorError(f"simulator stopped at unexpected address 0x{pc:04x}")
-                nvm = sim.read(NVM_BASE, NVM_SIZE)
-        except SimulatorError as exc:  # every run starts a fresh simulator, so the target stays usable
+                            chunk = CHUNK_CYCLES if budget is None else min(CHUNK_CYCLES, budget - ran)
+                            out = m.run(max(chunk, 0), raise_on_error=False) if chunk > 0 else None
+                            if out is None:  # the budget is spent: the power fails here
+                                break
+                        ran += out.cycles
+                        run.energy_j += out.energy_j
+                        self._uart(m, run)
+                        if out.stop is Stop.ERROR:
+                            raise EmulatorError(f"twin stopped: {m.error}")
+                        if out.stop is Stop.ENERGY:
+                            break
+                        if out.stop is Stop.HALT:
+                            if m.pin(1, 0):
+                                done = True
+                            elif m.pin(5, 0):
+                                pass  # proactive shutdown: the supply controller cuts power
+                            else:
+                                err = [f for f in run.frames if f.type == FrameType.ERROR]
+                                code = struct.unpack_from("<H", err[-1].payload)[0] if err and len(err[-1].payload) >= 2 else None
+                                raise EmulatorError(f"firmware stopped with fatal error {code} (ERROR frame; see "
+                                                    f"firmware/include/hal.h)" if code is not None else
+                                                    f"firmware halted without DONE or YIELD at PC 0x{m.regs[0]:04x}")
+                            break
+                    run.cycles_total += ran
+                    t_now = run.cycles_total / f_clk + run.off_s
+                    if done:
+                        if measured:
+                            power.finish_measured()
+                        else:
+                            power.finish(ran)
+                        run.timeline.append(PowerEvent(t_now, "done", run.cycles_total, run.layer))
+                        break
+                    m.power_off()
+                    run.timeline.append(PowerEvent(t_now, "off", run.cycles_total, run.layer))
+                    run.off_s += power.recharge_to_on() if measured else power.power_off(ran)
+                    ctrl = m.extfram[hdr["ctrl_off"]: hdr["ctrl_off"] + 32].tobytes()
+                    stalled = stalled + 1 if ctrl == last_ctrl else 0
+                    last_ctrl = ctrl
+                    if stalled >= 3:
+                        raise EmulatorError(f"no progress: {stalled} power cycles in a row ended before a preservation "
+                                            f"batch could commit; the capacitor is too small for this design's tiles")
+                nvm = m.extfram.tobytes()
+                self.last_machine_stats = {"instructions": m.instructions, "pucs": m.pucs,
+                                           "energy_by_load_last_cycle": m.energy_by_load()}
+        except (EmulatorError, TwinError) as exc:
             self.state = TargetState.LOADED
-            raise EmulatorError(f"simulator: {exc}") from None
-        except EmulatorError:
-            self.state = TargetState.LOADED
+            if isinstance(exc, TwinError):
+                raise EmulatorError(f"twin: {exc}") from None
             raise
         except BaseException:
             self.state = TargetState.BROKEN
             raise
         self.state = TargetState.LOADED
-        hdr = unpack(HEADER, HEADER_FIELDS, art.blob)
-        out = np.frombuffer(nvm[hdr["out_off"]: hdr["out_off"] + 2 * hdr["out_len"]], dtype="<i2").copy()
+        out_v = np.frombuffer(nvm[hdr["out_off"]: hdr["out_off"] + 2 * hdr["out_len"]], dtype="<i2").copy()
         ctrl = unpack(CTRL, CTRL_FIELDS, nvm[hdr["ctrl_off"]: hdr["ctrl_off"] + CTRL.size])
         return RunResult(
-            completed=True, output_correct=bool(np.array_equal(out, art.expected_output)), output=out.tobytes(),
-            power_cycles=run.boots, cpu_cycles=run.cpu_total, modelled_cycles=run.modelled_total,
+            completed=True, output_correct=bool(np.array_equal(out_v, art.expected_output)), output=out_v.tobytes(),
+            power_cycles=run.boots, cpu_cycles=run.cycles_total, modelled_cycles=0,
             compute_cycles=ctrl["compute_cycles"], preserve_cycles=ctrl["preserve_cycles"],
-            recover_cycles=ctrl["recover_cycles"], active_time_s=run.used_total / clock, off_time_s=run.off_s,
+            recover_cycles=ctrl["recover_cycles"], active_time_s=run.cycles_total / f_clk, off_time_s=run.off_s,
             wall_time_s=time.perf_counter() - t_wall, timeline=tuple(run.timeline),
-            log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}",
+            log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}; twin device table "
+                f"v{self.table.version}", energy_j=run.energy_j,
         )
-
-    def _end_cycle(self, run: _Run, power: PowerModel, clk: int, mod: int, clock: float, kind: str) -> None:
-        run.cpu_total += clk
-        run.modelled_total += mod
-        run.used_total += clk + mod
-        run.timeline.append(PowerEvent(run.used_total / clock + run.off_s, kind, run.used_total, run.layer))
-        run.off_s += power.power_off(clk + mod)
-
-    def _replay_to(self, sim: MspdebugSim, budget: int, snapshot: bytes, pattern: bytes, var: int) -> tuple[int, int]:
-        """Re-run this power cycle from its start by single-stepping (no hypercalls) to ``budget``."""
-        sim.write(NVM_BASE, snapshot)
-        sim.power_fail(pattern)
-        sim.cmd("simio config tr clear")
-        sim.run(timeout=10.0)  # to the breakpoint on main: startup has cleared the SRAM counters
-        while True:
-            clk, mod = self._used(sim, var)
-            left = budget - (clk + mod)
-            if left <= 0:
-                return clk, mod
-            sim.step(max(1, min(left // 6, 2_000_000)))

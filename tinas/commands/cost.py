@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="capacitor in farads (default: a solution's own capacitor, else the profile's)")
     p.add_argument("--rehm", type=positive, default=None, help="harvester series resistance in ohms")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--cost-model", choices=("tinas2025", "firmware"), default="tinas2025",
+                   help="tinas2025: the original TiNAS model; firmware: this project's runtime, from its loop nests")
     p.set_defaults(func=run)
 
 
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from tinas.platform import load_platform
 
     network = Network.load(args.network)
-    platform = load_platform(args.platform)
+    platform = load_platform(args.platform).with_cost_model(args.cost_model)
     ccap = args.ccap
     if ccap is None and (sol_ccap := _solution_ccap(args.network)) is not None:
         ccap = sol_ccap

@@ -1,4 +1,7 @@
-"""``tinas export SOLUTION.json --out DIR``: the model artifact for the firmware."""
+"""``tinas export SOLUTION.json --out DIR``: the model artifact for the firmware.
+
+``tinas export PUBLISHED.json --random-weights SEED --out DIR`` exports one of the original TiNAS's
+published solution files (shapes and designs, no weights) with seeded random He-scaled weights."""
 
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="One solution: --out is the artifact folder. Several solutions, or "
                                    "--from-search DIR (the solution plus more subnets of that search, with the "
                                    "fine-tuned supernet's weights): --out is a folder of artifacts, enough to "
-                                   "calibrate on (hil calibrate needs >= 4 networks).")
-    p.add_argument("solution", nargs="*", help="solution file(s) written by 'tinas search'")
+                                   "calibrate on (hil calibrate needs >= 4 networks). A published solution of the "
+                                   "original (no weights) exports with --random-weights SEED.")
+    p.add_argument("solution", nargs="*", help="solution file(s) written by 'tinas search' or published by the original")
     p.add_argument("--from-search", default=None, metavar="DIR",
                    help="export --networks networks of the search whose --out folder is DIR")
     p.add_argument("--suffix", default=None, help="with --from-search: the search's suffix (if DIR holds several)")
@@ -23,13 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=123, help="with --from-search: order in which extra subnets are taken")
     p.add_argument("--out", required=True, help="artifact folder (one solution) or folder of artifact folders")
     p.add_argument("--platform", default=None, help="platform profile TOML (default: packaged MSP430FR5994)")
-    p.add_argument("--nvm-limit", type=int, default=None, help="refuse models needing more NVM bytes (emulator: 36736)")
-    p.add_argument("--no-proactive", action="store_true", help="run until brown-out instead of shutting down after each batch")
+    p.add_argument("--nvm-limit", type=int, default=None,
+                   help="refuse models needing more NVM bytes (default: the 1 MiB external FRAM)")
+    p.add_argument("--random-weights", type=int, default=None, metavar="SEED",
+                   help="export a published solution (no weights) with seeded random He-scaled weights")
+    p.add_argument("--proactive", action="store_true",
+                   help="one preservation batch per power cycle: commit, then shut down (the original's regime)")
+    p.add_argument("--no-proactive", action="store_true", help="run until brown-out (the default)")
     p.set_defaults(func=run)
 
 
 def export_solution(solution_path: str | Path, out: str | Path, platform_path: str | None = None,
-                    nvm_limit: int | None = None, proactive: bool = True):
+                    nvm_limit: int | None = None, proactive: bool = False):
     import numpy as np
 
     from tinas.datasets import load_dataset
@@ -55,10 +64,25 @@ def export_solution(solution_path: str | Path, out: str | Path, platform_path: s
     platform = load_platform(platform_path).with_capacitor(sol.ccap_f) if platform_path else \
         load_platform().with_capacitor(sol.ccap_f)
     return export_model(sol.network, sol.designs, weights, data.x_train[:64], out, golden_input=data.x_test[0],
-                        platform=platform, proactive=proactive, name=sp.stem, source=str(sp), nvm_limit_bytes=nvm_limit)
+                        platform=platform, proactive=proactive, name=sp.stem, source=str(sp),
+                        **({} if nvm_limit is None else {"nvm_limit_bytes": nvm_limit}))
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.proactive and args.no_proactive:
+        raise TinasError("--proactive and --no-proactive exclude each other")
+    proactive = bool(args.proactive)
+    if args.random_weights is not None:
+        from tinas.export.published import export_published
+        from tinas.platform import load_platform
+
+        if len(args.solution) != 1 or args.from_search:
+            raise TinasError("--random-weights exports exactly one published solution file")
+        platform = load_platform(args.platform) if args.platform else load_platform()
+        rec = export_published(args.solution[0], args.random_weights, args.out, platform=platform,
+                               proactive=proactive, nvm_limit_bytes=args.nvm_limit)
+        print(f"artifact {args.out}: {len(rec.firmware_layers)} firmware layers, blob {rec.blob_size} B, NVM {rec.nvm_size} B")
+        return 0
     if args.from_search:
         if args.solution:
             raise TinasError("give solution files or --from-search, not both")
@@ -70,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 
         arts = export_search_networks(args.from_search, args.out, args.networks, load_platform(args.platform),
                                       suffix=args.suffix, seed=args.seed, nvm_limit_bytes=args.nvm_limit,
-                                      proactive=not args.no_proactive)
+                                      proactive=proactive)
         for a in arts:
             rec = load_artifact(a).record
             print(f"artifact {a}: {len(rec.firmware_layers)} firmware layers, blob {rec.blob_size} B, NVM {rec.nvm_size} B")
@@ -79,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.solution:
         raise TinasError("give a solution file (or several), or --from-search DIR")
     if len(args.solution) == 1:
-        rec = export_solution(args.solution[0], args.out, args.platform, args.nvm_limit, not args.no_proactive)
+        rec = export_solution(args.solution[0], args.out, args.platform, args.nvm_limit, proactive)
         print(f"artifact {args.out}: {len(rec.firmware_layers)} firmware layers, blob {rec.blob_size} B, NVM {rec.nvm_size} B")
         return 0
     stems = [Path(s).stem.removesuffix("_solution") for s in args.solution]
@@ -87,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         raise TinasError("two solution files have the same name; export them separately")
     for sol, stem in zip(args.solution, stems):
         dest = Path(args.out) / stem
-        rec = export_solution(sol, dest, args.platform, args.nvm_limit, not args.no_proactive)
+        rec = export_solution(sol, dest, args.platform, args.nvm_limit, proactive)
         print(f"artifact {dest}: {len(rec.firmware_layers)} firmware layers, blob {rec.blob_size} B, NVM {rec.nvm_size} B")
     print(f"{len(stems)} artifacts in {args.out}")
     return 0

@@ -149,7 +149,12 @@ def _layer_error(layer: Layer, r: LayerIntResult, platform: Platform) -> tuple[s
 
 def evaluate(network: Network, platform: Platform, *, ccap_f: float | None = None, rehm_ohm: float | None = None,
              cache: LayerCache | None = LAYER_CACHE) -> NetworkCost:
-    """Explore every layer under intermittent power and cost the same designs under continuous power."""
+    """Explore every layer under intermittent power and cost the same designs under continuous power
+    (with the profile's cost model: ``platform.cost_model``)."""
+    if platform.cost_model == "firmware":
+        from tinas.cost.firmware_model import evaluate_firmware
+
+        return evaluate_firmware(network, platform, ccap_f=ccap_f, rehm_ohm=rehm_ohm)
     platform = platform.with_capacitor(ccap_f, rehm_ohm)
     use = storage_use(network, platform)
     err = _storage_error(use, platform)
@@ -175,6 +180,12 @@ def evaluate_design(network: Network, designs: Sequence[LayerDesign], platform: 
     designs, like ``evaluate``; CONT: continuous power only (intermittent fields are -1)."""
     if len(designs) != len(network.layers):
         raise ValueError(f"{len(designs)} designs for {len(network.layers)} layers")
+    if platform.cost_model == "firmware":
+        from tinas.cost.firmware_model import evaluate_firmware
+
+        # continuous power: the same run without proactive shutdown (one power cycle, no recharge)
+        return evaluate_firmware(network, platform, list(designs), proactive=power == "INT", ccap_f=ccap_f,
+                                 rehm_ohm=rehm_ohm)
     platform = platform.with_capacitor(ccap_f, rehm_ohm)
     use = storage_use(network, platform)
     err = _storage_error(use, platform)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +25,34 @@ class Dataset:
     y_test: np.ndarray
     num_classes: int
     normalisation: str
+    x_val: np.ndarray | None = None  # carved from the training data by ``with_validation``
+    y_val: np.ndarray | None = None
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
         return tuple(self.x_train.shape[1:])  # type: ignore[return-value]
+
+    def with_validation(self, fraction: float = 0.2, seed: int = 0) -> "Dataset":
+        """A copy whose training split loses a stratified ``fraction`` (at least one sample per class)
+        to a validation split. The search selects candidates on it; the test split stays untouched
+        for the final report."""
+        if self.x_val is not None:
+            return self
+        if not 0 < fraction < 1:
+            raise DatasetError(f"validation fraction must be in (0, 1), got {fraction}")
+        rng = np.random.default_rng([seed, 7919])
+        val: list[np.ndarray] = []
+        for c in np.unique(self.y_train):
+            idx = np.flatnonzero(self.y_train == c)
+            if len(idx) < 2:
+                continue
+            k = min(len(idx) - 1, max(1, int(round(fraction * len(idx)))))
+            val.append(rng.choice(idx, size=k, replace=False))
+        vi = np.sort(np.concatenate(val)) if val else np.array([], dtype=np.int64)
+        keep = np.ones(len(self.y_train), dtype=bool)
+        keep[vi] = False
+        return replace(self, x_train=self.x_train[keep], y_train=self.y_train[keep],
+                       x_val=self.x_train[vi], y_val=self.y_train[vi])
 
 
 def to_unit_range(x: np.ndarray) -> np.ndarray:

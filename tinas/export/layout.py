@@ -41,6 +41,20 @@ def fmt(fields: list[tuple[str, str]]) -> struct.Struct:
 HEADER = fmt(HEADER_FIELDS)
 LAYER = fmt(LAYER_FIELDS)
 CTRL = fmt(CTRL_FIELDS)
+# rt_counters.h: per-layer primitive counters, 18 little-endian u32 words (the first holds layer u16,
+# boots u16); the exporter reserves two accumulators and one entry per layer after the control block
+COUNTER_FIELDS = [
+    ("layer", "H"), ("boots", "H"), ("boot_prev", "I"), ("tiles", "I"), ("commits", "I"), ("rd_cmds", "I"), ("rd_bytes", "I"),
+    ("wr_cmds", "I"), ("wr_bytes", "I"), ("mac_calls", "I"), ("mac_elems", "I"), ("op_requant", "I"),
+    ("op_relu", "I"), ("op_add", "I"), ("op_gap", "I"), ("op_zero", "I"), ("op_div", "I"),
+    ("cycles_compute", "I"), ("cycles_preserve", "I"),
+]
+COUNTERS = fmt(COUNTER_FIELDS)
+
+
+def counters_bytes(n_layers: int) -> int:
+    """NVM the runtime's counters need after the control block (RT_CNT_NVM_BYTES)."""
+    return (2 + n_layers) * COUNTERS.size
 
 
 def offsets(fields: list[tuple[str, str]]) -> dict[str, int]:

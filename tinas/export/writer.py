@@ -25,6 +25,7 @@ from tinas.quant.reference import run
 
 RT_VM_WORDS = 1024  # firmware/include/rt_config.h
 RT_MAX_TM = 256
+EXT_FRAM_BYTES = 1 << 20  # the board's external SPI FRAM (CY15B108QI, 8 Mbit): all the NVM the firmware has
 
 
 def _align(x: int, a: int = 4) -> int:
@@ -100,7 +101,7 @@ def place(qm: QModel) -> Placement:
     h, w, c = qm.input_shape
     pos = _align(pos + h * w * c * 2)
     ctrl_off = pos
-    pos = _align(pos + layout.CTRL.size)
+    pos = _align(pos + layout.CTRL.size + layout.counters_bytes(n))
     blob_end = pos
     psum = 0
     for ql in qm.layers:
@@ -183,15 +184,22 @@ def predictions_for(network: Network, designs: list[LayerDesign], platform: Plat
 
 def export_model(network: Network, designs: list[LayerDesign], weights: dict[str, np.ndarray],
                  calib_inputs: np.ndarray, out_dir: str | Path, *, golden_input: np.ndarray | None = None,
-                 platform: Platform | None = None, proactive: bool = True, name: str = "model",
-                 source: str = "", nvm_limit_bytes: int | None = None) -> Artifact:
-    """Quantise and write an artifact directory. Raises ``ExportError`` naming what does not fit."""
+                 platform: Platform | None = None, proactive: bool = False, name: str = "model",
+                 source: str = "", nvm_limit_bytes: int | None = EXT_FRAM_BYTES) -> Artifact:
+    """Quantise and write an artifact directory. Raises ``ExportError`` naming what does not fit.
+
+    ``proactive``: the header's PROACTIVE flag — one preservation batch (S tiles) per power cycle, as the
+    original TiNAS runs (commit, then shut down and wait for the recharge); the default is the brown-out
+    regime (commit every batch, run until the energy runs out). ``nvm_limit_bytes``: at most the 1 MiB of
+    the external FRAM (a larger model is refused naming both sizes); None lifts the limit (host runs)."""
     qm = quantize(network, list(designs), weights, calib_inputs)
     for ql in qm.layers:
         check_fits_firmware(ql)
     pl = place(qm)
     if nvm_limit_bytes is not None and pl.nvm_size > nvm_limit_bytes:
-        raise ExportError(f"the model needs {pl.nvm_size} B of NVM; the target holds {nvm_limit_bytes} B")
+        where = " (the 1 MiB external FRAM)" if nvm_limit_bytes == EXT_FRAM_BYTES else ""
+        raise ExportError(f"the model needs {pl.nvm_size} B of NVM (weights, input, activations, partial sums, "
+                          f"progress); the target holds {nvm_limit_bytes} B{where}")
     x = calib_inputs[0] if golden_input is None else golden_input
     x_q = quantize_input(x)
     outs = run(qm, x_q)

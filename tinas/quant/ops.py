@@ -1,5 +1,7 @@
 """Layer operations on HWC tensors, in float (for calibration and tolerance) and in the firmware's
-integers (the bit-exact reference). Both share the tap loop, so they differ only in arithmetic."""
+integers (the bit-exact reference). Both share the tap loop; the integer path also mirrors how the
+runtime splits each reduction into vector-MAC calls, because the LEA clamps per call
+(docs/q15-arithmetic.md)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,38 @@ def conv_sum(x: np.ndarray, ql: QLayer, w: np.ndarray) -> np.ndarray:
     return acc
 
 
+MAC_LO, MAC_HI = -(1 << 30), (1 << 30) - 1  # saturate_int32(2·s) >> 1 == clip(s, MAC_LO, MAC_HI)
+
+
+def mac_contribution(s: np.ndarray) -> np.ndarray:
+    """What one vector-MAC call adds (hal.h, LEA MAC): its exact sum s, through the Q31 result
+    saturate_int32(2·s) and the arithmetic >> 1, i.e. s clamped to [−2^30, 2^30 − 1]."""
+    return np.clip(s, MAC_LO, MAC_HI)
+
+
+def mac_slices(ql: QLayer) -> list[slice]:
+    """The input-channel ranges of the runtime's MAC calls: CONV/FC reduce Tn channels per call (slice n
+    covers [n·Tn, min((n+1)·Tn, N)), rt_layers.c conv_tile); DW makes one call per channel and tap."""
+    if ql.kind == "DW":
+        return [slice(0, ql.in_c)]
+    tn = max(1, min(ql.design.Tn, ql.in_c))
+    return [slice(n0, min(n0 + tn, ql.in_c)) for n0 in range(0, ql.in_c, tn)]
+
+
+def conv_sum_firmware(x: np.ndarray, ql: QLayer, w: np.ndarray) -> np.ndarray:
+    """The runtime's accumulation without the bias: one MAC call per (output pixel, tap inside the input,
+    output channel, input-channel slice), each clamped as by the LEA, then summed (int64, wrapped by the
+    caller). Taps in the padding are skipped by the runtime; they would contribute 0 anyway."""
+    acc = np.zeros((ql.out_h, ql.out_w, ql.out_c), dtype=np.int64)
+    for kh, kw, patch in _taps(x, ql):
+        if ql.kind == "DW":
+            acc += mac_contribution(patch * w[kh, kw][None, None, :])
+        else:
+            for sl in mac_slices(ql):
+                acc += mac_contribution(patch[:, :, sl] @ w[kh, kw][:, sl].T)
+    return acc
+
+
 def float_forward(ql: QLayer, x: np.ndarray, x2: np.ndarray | None = None) -> np.ndarray:
     if ql.kind in ("CONV", "DW", "FC"):
         return conv_sum(x, ql, ql.w_float) + ql.b_float
@@ -47,7 +81,7 @@ def int_forward(ql: QLayer, x: np.ndarray, x2: np.ndarray | None = None) -> np.n
     """The firmware's result for one layer (int16 HWC), from int16 inputs."""
     xi = np.asarray(x, dtype=np.int64)
     if ql.kind in ("CONV", "DW", "FC"):
-        acc = q15.wrap32(ql.b_q.astype(np.int64) + conv_sum(xi, ql, ql.w_q.astype(np.int64)))
+        acc = q15.wrap32(ql.b_q.astype(np.int64) + q15.wrap32(conv_sum_firmware(xi, ql, ql.w_q.astype(np.int64))))
         return q15.sat16(q15.rshift_round(acc, ql.shift)).astype(np.int16)
     if ql.kind == "RELU":
         return np.maximum(xi, 0).astype(np.int16)

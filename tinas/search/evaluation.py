@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tinas.cost import NetworkCost, evaluate
+from tinas.cost.explorer import ERR_SPATIAL_C0, ERR_STORAGE_C2
 from tinas.network import Network
 from tinas.platform import Platform
 from tinas.search_space import DatasetSpace, SubnetConfig, to_network
@@ -21,6 +22,17 @@ class SubnetEval:
     flops: int
     nvm_bytes: int
     error: str | None
+    error_code: int | None = None
+
+    @property
+    def nvm_ok(self) -> bool:
+        """Passed the storage check (C2)."""
+        return self.error_code != ERR_STORAGE_C2
+
+    @property
+    def vm_ok(self) -> bool:
+        """No layer failed the spatial check (C0)."""
+        return self.error_code != ERR_SPATIAL_C0
 
     @property
     def feasible(self) -> bool:
@@ -57,6 +69,7 @@ def evaluate_subnet(config: SubnetConfig, space: DatasetSpace, platform: Platfor
         flops=network_flops(net),
         nvm_bytes=cost.nvm.total_bytes,
         error=cost.error,
+        error_code=cost.error_code,
     )
     return ev, cost
 

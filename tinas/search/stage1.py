@@ -5,7 +5,6 @@ largest mean FLOPs (TinyNAS's heuristic) — or, with the IMC policy, the lowest
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from tinas.progress import tqdm
 from tinas.platform import Platform
 from tinas.records import atomic_write_text
 from tinas.search.evaluation import SubnetEval, evaluate_subnet, passes_stage1
+from tinas.search.executor import Executor, LocalExecutor
 from tinas.search.space_setup import search_lists
 from tinas.search_space import BlockChoice, DatasetSpace, SubnetConfig
 from tinas.settings import Settings
@@ -38,38 +38,55 @@ def sample_distinct(rng: np.random.Generator, choices: list[BlockChoice], num_bl
     return out
 
 
-def _eval_chunk(args: tuple) -> list[tuple[SubnetEval, bool]]:
-    configs, space, platform, constraints, lat_req, imc_req = args
-    out = []
-    for cfg in configs:
-        ev, cost = evaluate_subnet(cfg, space, platform)
-        nvm_ok = cost.error_code != 13
-        out.append((ev, passes_stage1(ev, constraints, lat_req, imc_req, nvm_ok)))
-    return out
+def _cost_one(ctx: tuple, cfg: SubnetConfig) -> SubnetEval:
+    space, platform = ctx
+    ev, _ = evaluate_subnet(cfg, space, platform)
+    return ev
 
 
-def evaluate_many(configs: list[SubnetConfig], space: DatasetSpace, platform: Platform, constraints: str,
-                  lat_req: float, imc_req: float, workers: int, desc: str) -> list[tuple[SubnetEval, bool]]:
-    """Cost a batch of subnets, in worker processes when it pays; with a progress bar."""
-    args = (space, platform, constraints, lat_req, imc_req)
-    if workers <= 1 or len(configs) < 32:
-        results = []
-        for cfg in tqdm(configs, desc=desc, unit="net", leave=False):
-            results.extend(_eval_chunk(([cfg], *args)))
-        return results
-    chunks = [list(c) for c in np.array_split(np.array(configs, dtype=object), workers * 4) if len(c)]
-    results = []
-    with ProcessPoolExecutor(max_workers=workers) as pool, tqdm(total=len(configs), desc=desc, unit="net", leave=False) as bar:
-        for part in pool.map(_eval_chunk, [(c, *args) for c in chunks]):
-            results.extend(part)
-            bar.update(len(part))
-    return results
+def evaluate_many(configs: list[SubnetConfig], space: DatasetSpace, platform: Platform,
+                  executor: "Executor | None" = None, desc: str = "") -> list[SubnetEval]:
+    """Cost a batch of subnets on the executor (serial for small batches); results in input order."""
+    ex = executor if executor is not None and len(configs) >= 32 else LocalExecutor(1)
+    with ex.session((space, platform)) as sess:
+        return sess.map(_cost_one, configs, desc=desc, unit="net")
 
 
-def _stats(evals: list[tuple[SubnetEval, bool]]) -> dict[str, Any]:
+def constraint_counts(evals: list[SubnetEval], constraints: str, lat_req: float, imc_req: float) -> dict[str, int]:
+    """The original's per-pair feasibility counts (tinas-search.md §5.3): a check that is not active
+    counts 0; IMO and latency count the subnets within their limit; in 'implicit' mode (IMC or
+    RESPONSIVENESS listed) the NVM count is the subnets the cost model could cost at all, and the VM
+    count stays 0; in 'explicit' mode VM and then NVM are counted as they are checked (a subnet failing
+    VM is not checked for NVM)."""
+    tokens = set(constraints.split(","))
+    implicit = "CHK_PASS_IMC" in constraints or "CHK_PASS_RESPONSIVENESS" in constraints
+    c = {"imc_feasible_subnets": 0, "latency_feasible_subnets": 0, "nvm_feasible_subnets": 0, "vm_feasible_subnets": 0}
+    for e in evals:
+        ok = True
+        if "CHK_PASS_IMC" in tokens and imc_req > 0:
+            p = e.imo_percent != -1 and e.imo_percent <= imc_req
+            c["imc_feasible_subnets"] += p
+            ok &= p
+        if "CHK_PASS_RESPONSIVENESS" in tokens and lat_req > 0:
+            p = e.latency_s != -1 and e.latency_s <= lat_req
+            c["latency_feasible_subnets"] += p
+            ok &= p
+        if implicit:
+            c["nvm_feasible_subnets"] += e.latency_s != -1 and e.imo_percent != -1 and e.power_cycles != -1
+        else:
+            if ok and "CHK_PASS_SPATIAL" in tokens:
+                ok = e.vm_ok
+                c["vm_feasible_subnets"] += ok
+            if ok and "CHK_PASS_STORAGE" in tokens:
+                c["nvm_feasible_subnets"] += e.nvm_ok
+    return {k: int(v) for k, v in c.items()}
+
+
+def _stats(evals: list[SubnetEval], passed: list[bool], constraints: str, lat_req: float,
+           imc_req: float) -> dict[str, Any]:
     """Per-pair statistics in the original's key set (sorted alphabetically)."""
-    valid = [e for e, ok in evals if ok]
-    costed = [e for e, _ in evals if e.feasible]
+    valid = [e for e, ok in zip(evals, passed) if ok]
+    costed = [e for e in evals if e.feasible]
 
     def agg(values: list[float], kind: str) -> float:
         if not values:
@@ -86,10 +103,7 @@ def _stats(evals: list[tuple[SubnetEval, bool]]) -> dict[str, Any]:
     s["npc_average"] = agg([e.power_cycles for e in valid], "average")
     flops = [e.flops for e in valid]
     s["flops_min"], s["flops_max"], s["flops_average"] = agg(flops, "min"), agg(flops, "max"), agg(flops, "average")
-    s["imc_feasible_subnets"] = sum(1 for e in costed)
-    s["latency_feasible_subnets"] = sum(1 for e in costed)
-    s["nvm_feasible_subnets"] = sum(1 for e in costed)
-    s["vm_feasible_subnets"] = sum(1 for e in costed)
+    s.update(constraint_counts(evals, constraints, lat_req, imc_req))
     s["num_subnets"] = len(valid)
     return dict(sorted(s.items()))
 
@@ -112,7 +126,8 @@ class Stage1Result:
     path: Path
 
 
-def run_stage1(settings: Settings, platform: Platform, out_dir: Path, seed: int | None = None) -> Stage1Result:
+def run_stage1(settings: Settings, platform: Platform, out_dir: Path, seed: int | None = None,
+               executor: "Executor | None" = None) -> Stage1Result:
     """Run stage 1 and write ``<suffix>_ssoptlog.json`` (the original's layout) atomically."""
     space, pairs, choices = search_lists(settings)
     ss = settings["NAS_SSOPTIMIZER_SETTINGS"]
@@ -120,6 +135,7 @@ def run_stage1(settings: Settings, platform: Platform, out_dir: Path, seed: int 
     n = int(ss["SUBNET_SAMPLE_SIZE"])
     lat_req, imc_req = float(plat["LAT_E2E_REQ"]), float(plat["IMC_CONSTRAINT"])
     workers = max(1, min(int(settings["NAS_EVOSEARCH_SETTINGS"]["FIXED_NUM_CPU_WORKERS"]), os.cpu_count() or 1))
+    executor = executor if executor is not None else LocalExecutor(workers)
     rng = np.random.default_rng(settings["NAS_SETTINGS_GENERAL"]["SEED"] if seed is None else seed)
     per_pair: dict[str, Any] = {}
     all_results: list[dict[str, Any]] = []
@@ -128,11 +144,11 @@ def run_stage1(settings: Settings, platform: Platform, out_dir: Path, seed: int 
     for w, r in tqdm(pairs, desc="stage 1: (width, resolution) pairs", unit="pair"):
         idx = sample_distinct(rng, choices, space.num_blocks, n)
         configs = [SubnetConfig(width=w, resolution=r, blocks=tuple(choices[i] for i in t)) for t in idx]
-        evals = evaluate_many(configs, space, platform, ss["SSOPT_CONSTRAINTS"], lat_req, imc_req, workers,
-                              desc=f"w={w:g} r={r}")
-        stats = _stats(evals)
+        evals = evaluate_many(configs, space, platform, executor, desc=f"w={w:g} r={r}")
+        passed = [passes_stage1(e, ss["SSOPT_CONSTRAINTS"], lat_req, imc_req, e.nvm_ok) for e in evals]
+        stats = _stats(evals, passed, ss["SSOPT_CONSTRAINTS"], lat_req, imc_req)
         per_pair[f"({w}, {r})"] = stats
-        valid = [e for e, ok in evals if ok]
+        valid = [e for e, ok in zip(evals, passed) if ok]
         if len(valid) >= float(ss["VALID_SUBNETS_THRESHOLD"]) * len(configs) and valid:
             survivors.append(((w, r), stats["flops_average"], stats["imc_average"]))
             for e in valid:

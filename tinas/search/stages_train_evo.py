@@ -9,7 +9,10 @@ import hashlib
 import io
 import json
 import logging
+import sys
+import uuid
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tinas.progress import tqdm
@@ -20,14 +23,16 @@ from tinas.errors import TinasError
 from tinas.platform import Platform
 from tinas.records import atomic_write_bytes, atomic_write_text
 from tinas.search.evaluation import SubnetEval, evaluate_subnet, passes_stage2
+from tinas.search.evolution import EvoState, evolve, generation_rng
+from tinas.search.executor import Executor, LocalExecutor
 from tinas.search.mutation import block_probabilities, crossover, mutate
 from tinas.search.scores import score
 from tinas.search.space_setup import search_lists, value_lists
 from tinas.search_space import BlockChoice, SubnetConfig, to_network
-from tinas.settings import Settings
+from tinas.settings import Settings, parent_count
 from tinas.solution import Solution
 from tinas.supernet import ElasticSuperNet, SuperNet, make_supernet  # noqa: F401 (annotations)
-from tinas.training.trainer import TrainConfig, path_accuracy, train
+from tinas.training.trainer import TrainConfig, path_accuracy, set_determinism, train
 
 _log = logging.getLogger(__name__)
 
@@ -68,7 +73,17 @@ def _train_cfg(settings: Settings, finetune: bool) -> TrainConfig:
     )
 
 
-def run_later_stages(settings: Settings, platform: Platform, out_dir: Path, stages: list[int]) -> dict[str, Path]:
+def prepare_data(settings: Settings, resolution: int):
+    """The dataset at ``resolution`` with a validation split carved from its training data: stages 2-4
+    train on the rest, stage 3 selects on the validation split, and only the final report reads the
+    test split."""
+    seed = int(settings["NAS_SETTINGS_GENERAL"]["SEED"])
+    data = load_dataset(settings.dataset, resolution, settings["NAS_SETTINGS_GENERAL"]["DATASET_DIR"] or None, seed=seed)
+    return data.with_validation(float(settings["NAS_EVOSEARCH_SETTINGS"]["VALIDATION_FRACTION"]), seed)
+
+
+def run_later_stages(settings: Settings, platform: Platform, out_dir: Path, stages: list[int],
+                     executor: Executor | None = None) -> dict[str, Path]:
     suffix = settings.suffix
     ss_path = out_dir / f"{suffix}_ssoptlog.json"
     if not ss_path.is_file():
@@ -79,8 +94,8 @@ def run_later_stages(settings: Settings, platform: Platform, out_dir: Path, stag
                          f"--latreq/--imcreq or use a larger capacitor")
     width, res = float(best[0]), int(best[1])
     space, _, choices = search_lists(settings)
-    data = load_dataset(settings.dataset, res, settings["NAS_SETTINGS_GENERAL"]["DATASET_DIR"] or None,
-                        seed=int(settings["NAS_SETTINGS_GENERAL"]["SEED"]))
+    data = prepare_data(settings, res)
+    set_determinism(int(settings["NAS_SETTINGS_GENERAL"]["SEED"]))  # the supernet's initial weights follow the seed
     model = make_supernet(settings["NAS_SETTINGS_GENERAL"]["SUPERNET_TYPE"], space, width, res, choices)
     ckpt = out_dir / f"{suffix}_supernet.pt"
     written: dict[str, Path] = {}
@@ -92,15 +107,36 @@ def run_later_stages(settings: Settings, platform: Platform, out_dir: Path, stag
         written["supernet"] = ckpt
     evo_path = out_dir / f"{suffix}_evosearchlog.json"
     if 3 in stages:
-        run_evolution(settings, platform, model, data, width, res, out_dir)
+        run_evolution(settings, platform, model, data, width, res, out_dir, executor)
         written["stage3"] = evo_path
     if 4 in stages:
         written["solution"] = finetune_and_write(settings, platform, model, data, out_dir)
     return written
 
 
+_MODELS: dict[str, Any] = {}  # supernets rebuilt in this worker, by session token
+
+
+def _score_candidate(ctx: dict[str, Any], path: list[int]) -> float:
+    """Validation accuracy (%) of one path: runs in the driver, a pool worker or a Ray task, always on one
+    torch thread, so every executor computes the same numbers."""
+    import torch
+
+    model = _MODELS.get(ctx["token"])
+    if model is None:
+        model = make_supernet(ctx["kind"], ctx["space"], ctx["width"], ctx["resolution"], ctx["choices"])
+        model.load_state_dict(ctx["state"])
+        _MODELS.clear()
+        _MODELS[ctx["token"]] = model
+    before = torch.get_num_threads()
+    try:
+        return path_accuracy(model, ctx["data"], path, ctx["steps"], 0.01, ctx["seed"], split="val", threads=1)
+    finally:
+        torch.set_num_threads(before)
+
+
 def run_evolution(settings: Settings, platform: Platform, model: "SuperNet | ElasticSuperNet", data, width: float, res: int,
-                  out_dir: Path) -> dict:
+                  out_dir: Path, executor: Executor | None = None) -> dict:
     ev = settings["NAS_EVOSEARCH_SETTINGS"]
     st2 = settings["TINAS"]["STAGE2_SETTINGS"]
     plat = settings["PLATFORM_SETTINGS"]
@@ -110,86 +146,99 @@ def run_evolution(settings: Settings, platform: Platform, model: "SuperNet | Ela
     space = model.space
     values = value_lists(settings)
     P, G = int(ev["POP_SIZE"]), int(ev["GENERATIONS"])
-    mu, m = int(round(ev["PARENT_RATIO"] * P)), int(round(0.5 * P))
-    mu = max(mu, 1)
+    mu, m = parent_count(settings), int(round(0.5 * P))
     seed = int(settings["NAS_SETTINGS_GENERAL"]["SEED"])
-    rng = np.random.default_rng(seed)
     memo = Memo()
-    steps = int(settings.per_dataset["ACC_ADAPT_STEPS"])
     kind = str(ev["EVOSEARCH_SCORE_TYPE"])
     state_path = out_dir / f"{settings.suffix}_evostate.json"
+    executor = executor if executor is not None else LocalExecutor(1)
+    ctx = {"token": uuid.uuid4().hex, "kind": settings["NAS_SETTINGS_GENERAL"]["SUPERNET_TYPE"], "space": space,
+           "width": width, "resolution": res, "choices": list(model.choices),
+           "state": {k: v.detach().clone() for k, v in model.state_dict().items()}, "data": data,
+           "steps": int(settings.per_dataset["ACC_ADAPT_STEPS"]), "seed": seed}
+    evaluated: dict[str, dict[str, Any]] = {}
 
-    def accuracy(cfg: SubnetConfig) -> float:
-        if cfg.key not in memo.acc:
-            memo.acc[cfg.key] = path_accuracy(model, data, model.indices(cfg), steps, 0.01, seed)
-        return memo.acc[cfg.key]
+    def cost(cfg: SubnetConfig) -> SubnetEval:
+        return memo.get_cost(cfg, space, platform)
 
-    def feasible_random() -> SubnetConfig:
-        for _ in range(2000):
-            cfg = SubnetConfig(width=width, resolution=res, blocks=tuple(
-                model.choices[int(i)] for i in rng.integers(0, len(model.choices), space.num_blocks)))
-            if passes_stage2(memo.get_cost(cfg, space, platform), lat_req, imc_req):
-                return cfg
-        raise TinasError("stage 3: no feasible subnet found in 2000 random draws; relax the constraints")
+    def feasible(cfg: SubnetConfig) -> bool:
+        return bool(cfg.blocks) and all(b in model.choices for b in cfg.blocks) and passes_stage2(cost(cfg), lat_req, imc_req)
 
     def fitness(cfg: SubnetConfig) -> float:
-        e = memo.get_cost(cfg, space, platform)
-        return score(kind, accuracy(cfg), e.imo_percent, e.latency_s, lat_req)
+        e = cost(cfg)
+        return score(kind, memo.acc[cfg.key], e.imo_percent, e.latency_s, lat_req)
 
-    def feasible_child(make) -> SubnetConfig:
-        for _ in range(500):
-            c = make()
-            if c.blocks and all(b in model.choices for b in c.blocks) and \
-                    passes_stage2(memo.get_cost(c, space, platform), lat_req, imc_req):
-                return c
-        return make_parent()
+    with executor.session(ctx, start_method="spawn") as sess:
+        def scores(cands) -> list[float]:
+            todo = list({c.key: c for c in cands if c.key not in memo.acc}.values())
+            if todo:
+                accs = sess.map(_score_candidate, [model.indices(c) for c in todo], desc="stage 3: scoring", unit="net")
+                for c, a in zip(todo, accs):
+                    memo.acc[c.key] = float(a)
+            for c in cands:
+                if c.key not in evaluated:
+                    e = cost(c)
+                    evaluated[c.key] = {"config": _dump(c), "accuracy_val": memo.acc[c.key], "imo_percent": e.imo_percent,
+                                        "latency_s": e.latency_s, "score": fitness(c), "generation": state.generation + 1}
+            return [fitness(c) for c in cands]
 
-    if state_path.is_file():  # resume
-        st = json.loads(state_path.read_text())
-        population = [_cfg(d) for d in st["population"]]
-        best_valids, start = st["best_valids"], st["generation"] + 1
-        memo.acc.update(st["acc"])
-        rng = np.random.default_rng([seed, start])
-    else:
-        population = [feasible_random() for _ in tqdm(range(P), desc="stage 3: initial population", unit="net")]
-        best_valids, start = [-100.0], 0
-    make_parent = lambda: population[int(rng.integers(0, len(population)))]  # noqa: E731
-    stop_after = int(ev["EARLY_STOP_STABLE_GENERATIONS"])
-    history = []
-    for g in tqdm(range(start, G), desc="stage 3: generations", unit="gen"):
-        population.sort(key=fitness, reverse=True)
-        parents = population[:mu]
-        top = fitness(parents[0])
-        best_valids.append(top if top > best_valids[-1] else best_valids[-1])
-        history.append({"generation": g, "best_score": best_valids[-1], "best": parents[0].key})
-        probs = block_probabilities(st2["MUTATION_OPERATOR"], st2, float(ev["MUT_PROB"]), space.num_blocks, best_valids)
-        children = []
-        for _ in range(m):
-            par = parents[int(rng.integers(0, mu))]
-            children.append(feasible_child(lambda: mutate(par, probs, values, rng)))
-        for _ in range(P - m):
-            a, b = parents[int(rng.integers(0, mu))], parents[int(rng.integers(0, mu))]
-            children.append(feasible_child(lambda: crossover(a, b, rng)))
-        population = parents + children
-        atomic_write_text(state_path, json.dumps({"generation": g, "best_valids": best_valids,
-                                                  "population": [_dump(c) for c in population],
-                                                  "acc": memo.acc}))
-        if stop_after and len(best_valids) > stop_after and len(set(best_valids[-stop_after:])) == 1:
-            _log.info(f"stage 3: best score stable for {stop_after} generations, stopping at generation {g}")
-            break
-    population.sort(key=fitness, reverse=True)
-    best = population[0]
-    e = memo.get_cost(best, space, platform)
-    final_pop = [{"config": _dump(c), "accuracy": accuracy(c), "imo_percent": memo.get_cost(c, space, platform).imo_percent,
-                  "latency_s": memo.get_cost(c, space, platform).latency_s, "score": fitness(c)} for c in population]
-    log = {"best_valids": best_valids, "best_info": {"subnet_choice_per_blk": [b.as_list() for b in best.blocks],
-           "supernet config": [width, res], "lat_intpow": e.latency_s, "accuracy": accuracy(best),
-           "imo": e.imo_percent, "score": fitness(best)}, "history": history, "final_population": final_pop,
+        def save(st: EvoState) -> None:
+            atomic_write_text(state_path, json.dumps({
+                "generation": st.generation, "best_valids": st.best_valids, "best": _dump(st.best) if st.best else None,
+                "population": [_dump(c) for c in st.population], "history": st.history, "acc": memo.acc,
+                "evaluated": list(evaluated.values())}))
+
+        if state_path.is_file():  # resume
+            st = json.loads(state_path.read_text())
+            memo.acc.update(st["acc"])
+            evaluated.update({_cfg(e["config"]).key: e for e in st["evaluated"]})
+            state = EvoState(st["generation"], [_cfg(d) for d in st["population"]], st["best_valids"],
+                             _cfg(st["best"]) if st["best"] else None, st["history"])
+        else:
+            rng = generation_rng(seed, -1)
+            init: list[SubnetConfig] = []
+            for _ in tqdm(range(P), desc="stage 3: initial population", unit="net"):
+                for _ in range(2000):
+                    cfg = SubnetConfig(width=width, resolution=res, blocks=tuple(
+                        model.choices[int(i)] for i in rng.integers(0, len(model.choices), space.num_blocks)))
+                    if feasible(cfg):
+                        init.append(cfg)
+                        break
+                else:
+                    raise TinasError("stage 3: no feasible subnet found in 2000 random draws; relax the constraints")
+            state = EvoState(-1, init, [-100.0], None)
+            scores(init)
+            save(state)
+
+        def mutant(par: SubnetConfig, rng: np.random.Generator, best_valids: list[float]) -> SubnetConfig:
+            probs = block_probabilities(st2["MUTATION_OPERATOR"], st2, float(ev["MUT_PROB"]), space.num_blocks, best_valids)
+            return mutate(par, probs, values, rng)
+
+        bar = tqdm(total=G, initial=state.generation + 1, desc="stage 3: generations", unit="gen")
+
+        def on_gen(st: EvoState) -> None:
+            st.history[-1]["best"] = st.best.key if st.best else None
+            save(st)
+            bar.update(1)
+
+        state = evolve(state, G, mu, m, P, seed, scores, mutant, crossover, feasible, on_gen,
+                       stop_when_stable=int(ev["EARLY_STOP_STABLE_GENERATIONS"]))
+        bar.close()
+    best = state.best
+    if best is None:
+        raise TinasError("stage 3: no generation ran (GENERATIONS must be ≥ 1)")
+    e = cost(best)
+    final_pop = [{"config": _dump(c), "accuracy": memo.acc[c.key], "imo_percent": cost(c).imo_percent,
+                  "latency_s": cost(c).latency_s, "score": fitness(c)} for c in state.population]
+    log = {"best_valids": state.best_valids, "best_info": {"subnet_choice_per_blk": [b.as_list() for b in best.blocks],
+           "supernet config": [width, res], "lat_intpow": e.latency_s, "accuracy": memo.acc[best.key],
+           "accuracy_split": "validation", "imo": e.imo_percent, "score": fitness(best)}, "history": state.history,
+           "final_population": final_pop, "evaluated": list(evaluated.values()),
            "memo": {"cost_hits": memo.hits, "cost_misses": memo.misses, "hit_rate": memo.hit_rate,
-                    "networks_costed": len(memo.cost)}}
+                    "networks_costed": len(memo.cost), "networks_scored": len(memo.acc)}}
     atomic_write_text(out_dir / f"{settings.suffix}_evosearchlog.json", json.dumps(log, indent=1))
-    _log.info(f"stage 3: best {best.key}: accuracy {accuracy(best):.2f} %, IMO {e.imo_percent:.2f} %, "
-          f"L_int {e.latency_s:.2f} s; memo hit rate {memo.hit_rate:.2%}")
+    _log.info(f"stage 3: best {best.key}: validation accuracy {memo.acc[best.key]:.2f} %, IMO {e.imo_percent:.2f} %, "
+              f"L_int {e.latency_s:.2f} s; memo hit rate {memo.hit_rate:.2%}")
     return log
 
 

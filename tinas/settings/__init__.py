@@ -32,13 +32,14 @@ def _per_dataset(sup_epochs: int, batch: int, lr: float, val_batch: int, ft_epoc
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "GLOBAL_SETTINGS": {"EXP_SUFFIX": "test", "USE_REMOTE_LOGGER": False, "REMOTE_LOGGER_RUN_NAME_SUFFIX": "",
-                        "REMOTE_LOGGER_GROUP_NAME_SUFFIX": "", "REMOTE_LOGGER_EXTRA_TAGS": []},
+                        "REMOTE_LOGGER_GROUP_NAME_SUFFIX": "", "REMOTE_LOGGER_EXTRA_TAGS": [], "BUDGET_LABEL": ""},
     "CUDA_SETTINGS": {"GPUIDS": "0,1,2,3"},
     "PLATFORM_SETTINGS": {
         "MCU_TYPE": "MSP430", "REHM": 2800.0, "REHM_TABLE": {"0.005": 2800, "0.00047": 3000, "0.0001": 3100},
         "VSUP": 5.892, "VON": 4.535, "VOFF": 3.290, "EAV_SAFE_MARGIN": 0.60, "DATA_SZ": 2, "POW_TYPE": "INT",
         "CPU_CLOCK": 16000000, "VM_CAPACITY": 2048, "NVM_CAPACITY": 1000000,
         "NVM_CAPACITY_ALLOCATION": [1000000, 1000000], "LAT_E2E_REQ": 10000.0, "CCAP": 0.005, "IMC_CONSTRAINT": 50.0,
+        "COST_MODEL": "tinas2025",
     },
     "NAS_SETTINGS_GENERAL": {
         "SEED": 123, "MODEL_FN_TYPE": "MODEL_FN_CONV2D", "STAGES": "1,2,3,4", "DATASET": "CIFAR10",
@@ -54,7 +55,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "EVOSEARCH_SCORE_TYPE": "ACC_IMC", "EVOSEARCH_TRIALS": 1, "EVOSEARCH_BYPASS_EFFICIENCY": False,
         "EVOSEARCH_INITIAL_POPULATION_FNAME": "", "EVOSEARCH_ENABLE_EVOMEMORY": True, "FIXED_NUM_CPU_WORKERS": 16,
         "FIXED_NUM_CPU_WORKERS_MUTATION": 16, "FIXED_NUM_CPU_WORKERS_CROSSOVER": 16, "DEBUG_ENABLED": False,
-        "EARLY_STOP_STABLE_GENERATIONS": 0,
+        "EARLY_STOP_STABLE_GENERATIONS": 0, "VALIDATION_FRACTION": 0.2,
     },
     "TINAS": {
         "STAGE1_SETTINGS": {
@@ -169,6 +170,18 @@ class Settings:
             raise SettingsError(f"DATASET {self.dataset!r} has no per-dataset settings")
         if ev["POP_SIZE"] < 2 or ev["GENERATIONS"] < 1:
             raise SettingsError("POP_SIZE must be ≥ 2 and GENERATIONS ≥ 1")
+        if self.tree["PLATFORM_SETTINGS"]["COST_MODEL"] not in ("tinas2025", "firmware"):
+            raise SettingsError(f"COST_MODEL {self.tree['PLATFORM_SETTINGS']['COST_MODEL']!r} not one of "
+                                f"('tinas2025', 'firmware')")
+        mu = parent_count(self)
+        if mu < 2:
+            raise SettingsError(
+                f"POP_SIZE {ev['POP_SIZE']} × PARENT_RATIO {ev['PARENT_RATIO']} gives {mu} parent(s): crossover "
+                f"would only clone it; use POP_SIZE ≥ {_min_pop(float(ev['PARENT_RATIO']))} (8 at the original's 0.2)")
+        if mu > ev["POP_SIZE"]:
+            raise SettingsError(f"PARENT_RATIO {ev['PARENT_RATIO']} gives more parents than POP_SIZE {ev['POP_SIZE']}")
+        if not 0 < ev["VALIDATION_FRACTION"] < 1:
+            raise SettingsError(f"VALIDATION_FRACTION must be in (0, 1), got {ev['VALIDATION_FRACTION']}")
         for key in ("LAT_E2E_REQ", "CCAP"):
             v = self.tree["PLATFORM_SETTINGS"][key]
             if not v > 0:
@@ -176,6 +189,19 @@ class Settings:
         imc = self.tree["PLATFORM_SETTINGS"]["IMC_CONSTRAINT"]
         if not 0 <= imc <= 100:
             raise SettingsError(f"IMC_CONSTRAINT must be a percentage in [0, 100], got {imc}")
+
+
+def parent_count(settings: "Settings") -> int:
+    """μ = round(PARENT_RATIO · POP_SIZE), as the original (tinas-search.md §8.1)."""
+    ev = settings["NAS_EVOSEARCH_SETTINGS"]
+    return int(round(float(ev["PARENT_RATIO"]) * int(ev["POP_SIZE"])))
+
+
+def _min_pop(ratio: float) -> int:
+    p = 2
+    while int(round(ratio * p)) < 2 and p < 10_000:
+        p += 1
+    return p
 
 
 def load_settings(files: list[str] | None = None, inline_json: str | None = None,

@@ -35,15 +35,22 @@ class TrainConfig:
     optimizer: str = "adam"  # "sgd" is the original's; at CPU-sized budgets Adam converges far faster
 
 
-def set_determinism(seed: int) -> None:
+def set_determinism(seed: int, threads: int | None = None) -> None:
     torch.manual_seed(seed)
-    torch.set_num_threads(int(os.environ.get("TINAS_TORCH_THREADS", "2")))
+    torch.set_num_threads(threads or int(os.environ.get("TINAS_TORCH_THREADS", "2")))
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def evaluate(model: SuperNet, data: Dataset, path: Sequence[int], batch: int = 512, split: str = "test") -> float:
-    """Top-1 accuracy (%) of one path on a split."""
-    x, y = (data.x_test, data.y_test) if split == "test" else (data.x_train, data.y_train)
+    """Top-1 accuracy (%) of one path on a split ("test", "val" or "train")."""
+    if split == "val":
+        if data.x_val is None:
+            raise ValueError("the dataset has no validation split (Dataset.with_validation)")
+        x, y = data.x_val, data.y_val
+    elif split == "test":
+        x, y = data.x_test, data.y_test
+    else:
+        x, y = data.x_train, data.y_train
     model.eval()
     correct = 0
     with torch.no_grad():
@@ -117,7 +124,8 @@ def train(model: SuperNet, data: Dataset, cfg: TrainConfig, checkpoint: Path | N
     return history
 
 
-def path_accuracy(model: SuperNet, data: Dataset, path: Sequence[int], steps: int, lr: float, seed: int) -> float:
+def path_accuracy(model: SuperNet, data: Dataset, path: Sequence[int], steps: int, lr: float, seed: int,
+                  split: str = "test", threads: int | None = None) -> float:
     """Accuracy (%) of one path after inheriting the supernet's weights and ``steps`` steps of training
     that path alone (on a copy). At CPU-sized supernet budgets the shared weights alone do not separate
     paths (single-path training visits each candidate a few dozen times); a short path-only adaptation
@@ -125,8 +133,10 @@ def path_accuracy(model: SuperNet, data: Dataset, path: Sequence[int], steps: in
     import copy
 
     m = copy.deepcopy(model)
+    if threads:
+        torch.set_num_threads(threads)
     if steps > 0:
-        set_determinism(seed)
+        set_determinism(seed, threads)
         opt = torch.optim.Adam(m.parameters(), lr=lr)
         rng = np.random.default_rng(seed)
         loss_fn = nn.CrossEntropyLoss()
@@ -138,4 +148,4 @@ def path_accuracy(model: SuperNet, data: Dataset, path: Sequence[int], steps: in
             loss.backward()
             opt.step()
     recalibrate_bn(m, data, path)
-    return evaluate(m, data, path)
+    return evaluate(m, data, path, split=split)

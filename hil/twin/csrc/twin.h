@@ -164,7 +164,25 @@ TWIN_PERIPHERAL(lea)     /* Low-Energy Accelerator */
 void extfram_reset(twin_t *m);                         /* power-on: WEL cleared, status reg kept (it is nonvolatile) */
 void extfram_select(twin_t *m, int selected);          /* CS edge */
 uint8_t extfram_xfer(twin_t *m, uint8_t mosi);         /* one full byte clocked in and out */
-void dma_trigger(twin_t *m, unsigned trigger);         /* a DMA trigger source fired (UG DMA trigger table) */
+/* DMA trigger SOURCES (not trigger numbers): on the FR5994 the same trigger number means a different source on
+ * channels 0-2 and 3-5 (datasheet SLASE54 "DMA Trigger Assignments"; TI msp430fr5994.h DMAxTSEL__ names), so a
+ * peripheral names its source and dma.c maps each channel's DMAxTSEL onto sources. */
+enum twin_dma_source {
+    TWIN_DMA_SRC_NONE = 0, TWIN_DMA_SRC_DMAREQ,
+    TWIN_DMA_SRC_TA0CCR0, TWIN_DMA_SRC_TA0CCR2, TWIN_DMA_SRC_TA1CCR0, TWIN_DMA_SRC_TA1CCR2, TWIN_DMA_SRC_TA2CCR0,
+    TWIN_DMA_SRC_TA3CCR0, TWIN_DMA_SRC_TB0CCR0, TWIN_DMA_SRC_TB0CCR2, TWIN_DMA_SRC_TA4CCR0,
+    TWIN_DMA_SRC_AES0, TWIN_DMA_SRC_AES1, TWIN_DMA_SRC_AES2,
+    TWIN_DMA_SRC_UCA0RX, TWIN_DMA_SRC_UCA0TX, TWIN_DMA_SRC_UCA1RX, TWIN_DMA_SRC_UCA1TX,
+    TWIN_DMA_SRC_UCA2RX, TWIN_DMA_SRC_UCA2TX, TWIN_DMA_SRC_UCA3RX, TWIN_DMA_SRC_UCA3TX,
+    TWIN_DMA_SRC_UCB0RX0, /* then TX0, RX1, TX1, RX2, TX2, RX3, TX3 for B0, B1, B2, B3: UCB0RX0 + 8*n + k */
+    TWIN_DMA_SRC_UCB3TX3 = TWIN_DMA_SRC_UCB0RX0 + 31,
+    TWIN_DMA_SRC_ADC12, TWIN_DMA_SRC_LEA, TWIN_DMA_SRC_MPY,
+    TWIN_DMA_SRC_DMA0IFG, /* .. DMA5IFG = DMA0IFG + 5 */
+    TWIN_DMA_SRC_DMAE0 = TWIN_DMA_SRC_DMA0IFG + 6,
+    TWIN_DMA_NSRC
+};
+void dma_trigger(twin_t *m, unsigned source);          /* a trigger source had a rising edge (enum twin_dma_source) */
+
 
 /* ---- the API the Python binding calls ---- */
 typedef struct {

@@ -1,0 +1,278 @@
+"""Calibration of the firmware cost model, judged leave-one-network-out.
+
+1. Per-primitive cycles: bounded least squares of every layer's measured cycles (the runtime's own
+   compute + preserve counters) against the model's counts for that layer's design, plus microbenchmark
+   points when given (``fw_fit.fit_bounded``).
+2. Per-layer and per-boot time: bounded least squares of each run's active time minus the predicted layer
+   work against the number of layers and the PREDICTED power cycles.
+3. Every quantity of a held-out network is then predicted by the calibrated model alone
+   (``trace_predict.predict_run``): continuous latency, active time, power cycles (trace-aware on targets
+   with an energy model) and IMO. Measurements enter only the fit, never a prediction.
+
+Each network is held out in turn; its continuous latency is one point (the mean of its continuous runs,
+not one per profile), its intermittent runs one point each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from hil.calibration.fw_fit import BoundedFit, fit_bounded
+from hil.calibration.linear_fit import CalibrationError
+from hil.calibration.trace_predict import predict_run
+from hil.power.profile import load_profile
+from tinas.cost import evaluate_design
+from tinas.cost.firmware_model import FwConstants, count_matrix
+from tinas.cost.fw_counts import Tilings, firmware_layers, layer_counts
+from tinas.export.artifact import load_artifact
+from tinas.network import LayerDesign
+from tinas.platform import FIRMWARE_PRIMITIVES, Platform, Provenance
+
+LAYER_PRIMS = FIRMWARE_PRIMITIVES[:-1]  # what a layer's measured cycles contain (not the per-layer cost)
+QUANTITIES = ("continuous_latency", "active_time", "power_cycles", "imo")
+MIN_NETWORKS = 3
+
+
+@dataclass
+class _Art:
+    network: object
+    designs: list[LayerDesign]
+    proactive: bool
+    X: np.ndarray  # firmware layers × LAYER_PRIMS counts
+    kinds: list[str]
+    names: list[str]
+    tinas_cont_s: list[float]  # the original model's continuous latency per firmware layer (prior profile)
+
+
+_ART_CACHE: dict[str, _Art] = {}
+
+
+def artifact_model(directory: str, base: Platform) -> _Art:
+    if directory in _ART_CACHE:
+        return _ART_CACHE[directory]
+    rec = load_artifact(directory).record
+    designs = list(rec.designs)
+    fls = firmware_layers(rec.network)
+    X = np.vstack([count_matrix(layer_counts(fl, Tilings.of([designs[i]])), with_layer=False)[0][:-1] for fl, i in fls])
+    orig = evaluate_design(rec.network, designs, base.with_cost_model("tinas2025"), power="CONT")
+    by_name = {l.name: l.latency_continuous_s for l in orig.layers} if orig.feasible else {}
+    tin = [sum(by_name.get(n, np.nan) for n in fl.covers) for fl, _ in fls]
+    a = _Art(rec.network, designs, rec.proactive_shutdown, X, [fl.kind for fl, _ in fls], [fl.name for fl, _ in fls], tin)
+    _ART_CACHE[directory] = a
+    return a
+
+
+def check_inputs(runs: pd.DataFrame, layers: pd.DataFrame) -> None:
+    """Refuse what cannot be calibrated together, naming it."""
+    for df, what in ((runs, "run rows"), (layers, "per-layer rows")):
+        for col, label in (("firmware_hash", "firmware builds"), ("target_kind", "target kinds")):
+            vals = sorted(df[col].astype(str).unique()) if len(df) else []
+            if len(vals) > 1:
+                raise CalibrationError(f"{what} mix {len(vals)} {label} ({', '.join(vals)}); calibrate each separately "
+                                       f"so their constants are not averaged")
+    vals = sorted(runs["cost_model_version"].astype(str).unique())
+    if len(vals) > 1:
+        raise CalibrationError(f"run rows mix {len(vals)} cost-model versions ({', '.join(vals)}); re-run or filter them")
+    if not runs["output_correct"].all():
+        raise CalibrationError("some runs produced a wrong output; fix the firmware before calibrating on them")
+    if len(layers) == 0:
+        raise CalibrationError("no per-layer rows (<table>.layers.csv): the firmware model is fitted per primitive "
+                               "from the runtime's per-layer counters — re-run with a target that reports them")
+    nets = runs["artifact_hash"].nunique()
+    if nets < MIN_NETWORKS:
+        raise CalibrationError(f"{nets} networks measured; leave-one-network-out calibration needs at least "
+                               f"{MIN_NETWORKS} — no profile written")
+
+
+def _layer_points(layers: pd.DataFrame, base: Platform) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    X, y, arts = [], [], []
+    for d, grp in layers.groupby("artifact_dir"):
+        a = artifact_model(str(d), base)
+        for _, r in grp.iterrows():
+            X.append(a.X[int(r["layer"])])
+            y.append(float(r["cycles"]))
+            arts.append(str(r["artifact_hash"]))
+    return np.array(X), np.array(y), arts
+
+
+def _micro_points(micro: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Microbenchmark rows (hil microbench: kind, size in Q15 elements, cycles) as design-matrix rows."""
+    if micro is None or not len(micro):
+        return np.zeros((0, len(LAYER_PRIMS))), np.zeros(0)
+    X, y = [], []
+    col = {p: j for j, p in enumerate(LAYER_PRIMS)}
+    for _, r in micro.iterrows():
+        row = np.zeros(len(LAYER_PRIMS))
+        n = float(r["size"])
+        if r["kind"] == "nvm_read":
+            row[col["rd_cmd"]], row[col["rd_byte"]] = 1, 2 * n
+        elif r["kind"] == "nvm_write":
+            row[col["wr_cmd"]], row[col["wr_byte"]] = 1, 2 * n
+        elif r["kind"] == "vmac":
+            row[col["mac_call"]], row[col["mac_elem"]] = 1, n
+        else:
+            continue
+        if float(r["cycles"]) > 0:
+            X.append(row)
+            y.append(float(r["cycles"]))
+    return np.array(X).reshape(-1, len(LAYER_PRIMS)), np.array(y)
+
+
+@dataclass
+class FirmwareFit:
+    primitives: BoundedFit
+    overhead: BoundedFit  # layer_cycles, boot_time_s
+    platform: Platform
+
+
+def fit_layers(layers: pd.DataFrame, min_cycles: float = 0.0) -> pd.DataFrame:
+    """The per-layer rows the per-primitive fit uses: continuous runs when there are any (an intermittent
+    run's layers on the host restart cold in a new process every batch), at or above ``min_cycles``
+    (below a target's timer resolution a layer's cycles are noise)."""
+    cont = layers[layers["power_mode"] == "continuous"]
+    use = cont if len(cont) else layers
+    return use[use["cycles"] >= max(min_cycles, 1e-9)]
+
+
+def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.DataFrame | None = None,
+        provenance: Provenance | None = None, min_cycles: float = 0.0) -> FirmwareFit:
+    """Fit on the given rows only (the caller leaves networks out)."""
+    k = FwConstants.of(base)
+    X, y, _ = _layer_points(fit_layers(layers, min_cycles), base)
+    Xm, ym = _micro_points(micro)
+    X, y = np.vstack([X, Xm]), np.concatenate([y, ym])
+    prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles")
+    clk = k.clock_hz
+    # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
+    tmp = _with(base, prim.theta, k.cycles[-1], k.boot_time_s)
+    Xr, yr, work = [], [], []
+    for _, r in runs.iterrows():
+        a = artifact_model(str(r["artifact_dir"]), base)
+        work.append(float(a.X.sum(axis=0) @ prim.theta) / clk)
+        Xr.append([len(a.kinds) / clk, _predicted_pc(r, a, tmp)])
+        yr.append(float(r["active_time_s"]))
+    ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s"),
+                      np.array([k.cycles[-1], k.boot_time_s]), what="per-layer and per-boot time", offset=np.array(work))
+    new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance)
+    return FirmwareFit(prim, ovh, new)
+
+
+def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: float,
+          provenance: Provenance | None = None) -> Platform:
+    upd = {f"{p}_cycles": float(v) for p, v in zip(LAYER_PRIMS, prim_cycles)}
+    upd["layer_cycles"] = float(layer_cycles)
+    upd["boot_time_s"] = float(boot_s)
+    prov = provenance or Provenance("hil calibrate --cost-model firmware (leave-one-network-out fold)", "-", "-")
+    return base.with_constants(upd, prov)
+
+
+def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> int:
+    if r["power_mode"] == "continuous":
+        return 1
+    return predict_run(a.network, a.designs, platform, None, a.proactive, "host").power_cycles \
+        if r["target_kind"] == "host" else _trace(r, a, platform).power_cycles
+
+
+def _trace(r: pd.Series, a: _Art, platform: Platform):  # noqa: ANN202
+    p = platform.with_capacitor(float(r["ccap_f"])) if float(r["ccap_f"]) != platform.ccap_f else platform
+    return predict_run(a.network, a.designs, p, load_profile(str(r["profile"])), a.proactive, str(r["target_kind"]))
+
+
+def predict_rows(runs: pd.DataFrame, platform: Platform) -> pd.DataFrame:
+    """Model-only predictions for run rows: continuous latency, active time, power cycles, IMO."""
+    out = []
+    for _, r in runs.iterrows():
+        a = artifact_model(str(r["artifact_dir"]), platform)
+        if r["power_mode"] == "continuous":
+            pr = predict_run(a.network, a.designs, platform, None, False, "host")
+        elif r["target_kind"] == "host":
+            pr = predict_run(a.network, a.designs, platform, None, a.proactive, "host")
+        else:
+            pr = _trace(r, a, platform)
+        out.append({"pred_continuous_s": pr.continuous_s, "pred_active_s": pr.active_s,
+                    "pred_power_cycles": pr.power_cycles, "pred_imo": pr.imo_percent, "pred_completed": pr.completed})
+    return pd.DataFrame(out, index=runs.index)
+
+
+def predict_layers(layers: pd.DataFrame, platform: Platform) -> np.ndarray:
+    k = FwConstants.of(platform)
+    return np.array([artifact_model(str(r["artifact_dir"]), platform).X[int(r["layer"])] @ k.cycles[:-1]
+                     for _, r in layers.iterrows()])
+
+
+@dataclass
+class LonoResult:
+    runs: pd.DataFrame  # one row per evaluation point with measured, before, after
+    layers: pd.DataFrame  # per-layer: measured, before, after, tinas2025
+    folds: list[FirmwareFit]
+    final: FirmwareFit
+    warnings: list[str] = field(default_factory=list)
+
+
+def calibrate_lono(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.DataFrame | None = None,
+                   run_ids: str = "", progress: bool = False, min_cycles: float = 0.0) -> LonoResult:
+    check_inputs(runs, layers)
+    base = base.with_cost_model("firmware")
+    nets = sorted(runs["artifact_hash"].unique())
+    before_r = predict_rows(runs, base)
+    before_l = predict_layers(layers, base)
+    after_r = pd.DataFrame(index=runs.index, columns=before_r.columns, dtype=float)
+    after_l = np.full(len(layers), np.nan)
+    folds = []
+    it = nets
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(nets, desc="leave-one-network-out", unit="network")
+    for net in it:
+        tr_r, tr_l = runs[runs["artifact_hash"] != net], layers[layers["artifact_hash"] != net]
+        f = fit(tr_r, tr_l, base, micro, min_cycles=min_cycles)
+        folds.append(f)
+        te = runs["artifact_hash"] == net
+        after_r.loc[te] = predict_rows(runs[te], f.platform).astype(float).to_numpy()
+        tl = (layers["artifact_hash"] == net).to_numpy()
+        after_l[tl] = predict_layers(layers[tl], f.platform)
+    now = datetime.now(timezone.utc).date().isoformat()
+    prov = Provenance(f"hil calibrate --cost-model firmware: bounded least squares on {len(layers)} per-layer rows and "
+                      f"{len(runs)} runs of {len(nets)} networks (target {runs['target_kind'].iloc[0]}; runs {run_ids or 'n/a'})",
+                      now, str(runs["target_id"].iloc[0]))
+    final = fit(runs, layers, base, micro, prov, min_cycles=min_cycles)
+    final.platform = final.platform.with_constants({}, prov, name=f"{base.name}-fw-calibrated")
+    clk = base.cpu_clock_hz
+    lt = layers[["artifact_hash", "artifact_name", "profile", "power_mode", "layer", "layer_name", "kind", "cycles",
+                 "power_cycles"]].copy()
+    lt["measured_s"] = lt["cycles"] / clk
+    lt["before_s"] = before_l / clk
+    lt["after_s"] = after_l / clk
+    lt["timed"] = lt["cycles"] >= max(min_cycles, 1e-9)  # per-layer errors are judged on these
+    lt["tinas2025_s"] = [artifact_model(str(d), base).tinas_cont_s[int(i)] for d, i in zip(layers["artifact_dir"], layers["layer"])]
+    rt = runs[["run_id", "artifact_hash", "artifact_name", "profile", "power_mode", "active_time_s", "power_cycles",
+               "imo_percent"]].copy()
+    for tag, pr in (("before", before_r), ("after", after_r)):
+        for c in pr.columns:
+            rt[f"{tag}_{c[5:]}"] = pr[c]
+    return LonoResult(rt, lt, folds, final)
+
+
+def evaluation_points(res: LonoResult) -> dict[str, pd.DataFrame]:
+    """measured/before/after per quantity, deduplicated: continuous latency once per network."""
+    rt = res.runs
+    cont = rt[rt["power_mode"] == "continuous"].groupby("artifact_hash").agg(
+        artifact=("artifact_name", "first"), measured=("active_time_s", "mean"), before=("before_continuous_s", "first"),
+        after=("after_continuous_s", "first")).reset_index()
+    ints = rt[rt["power_mode"] == "intermittent"]
+    # measured continuous latency of the same network, for the measured IMO (already in imo_percent)
+    out = {"continuous_latency": cont.assign(profile="-")}
+    base_cols = {"artifact_hash": ints["artifact_hash"], "artifact": ints["artifact_name"], "profile": ints["profile"]}
+    out["active_time"] = pd.DataFrame({**base_cols, "measured": ints["active_time_s"], "before": ints["before_active_s"],
+                                       "after": ints["after_active_s"]})
+    out["power_cycles"] = pd.DataFrame({**base_cols, "measured": ints["power_cycles"].astype(float),
+                                        "before": ints["before_power_cycles"].astype(float),
+                                        "after": ints["after_power_cycles"].astype(float)})
+    out["imo"] = pd.DataFrame({**base_cols, "measured": ints["imo_percent"], "before": ints["before_imo"],
+                               "after": ints["after_imo"]})
+    return out

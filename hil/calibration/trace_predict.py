@@ -1,0 +1,111 @@
+"""Trace-aware prediction: power cycles and latency of a run from the firmware model alone.
+
+The model's batches (one preservation batch = the tiles between two commits) are replayed against the
+harness's own source models (``hil.power.energy_model.EnergyModel``: Thevenin harvester or a recorded
+trace charging the capacitor) exactly as a target consumes them: a boot, then batches while the energy
+budget lasts; a batch that does not fit browns out, its work is lost and it runs again after the
+recharge; under proactive shutdown the device turns off after every committed batch. Nothing measured
+enters: the batch costs are the model's counts times the profile's per-primitive constants, and each
+batch's energy is expressed as cycles at the device's active power, the unit the source model budgets in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hil.power.energy_model import EnergyModel, active_power_w
+from hil.power.profile import PowerProfile
+from tinas.cost.firmware_model import FwConstants, count_matrix
+from tinas.cost.fw_counts import Tilings, firmware_layers, layer_counts
+from tinas.errors import TinasError
+from tinas.network import LayerDesign, Network
+from tinas.platform import FIRMWARE_PRIMITIVES, Platform
+
+
+@dataclass(frozen=True)
+class RunPrediction:
+    power_cycles: int
+    active_s: float
+    off_s: float
+    continuous_s: float
+    completed: bool
+
+    @property
+    def latency_s(self) -> float:
+        return self.active_s + self.off_s
+
+    @property
+    def imo_percent(self) -> float:
+        return 100.0 * (self.active_s - self.continuous_s) / self.active_s if self.active_s > 0 else float("nan")
+
+
+def batches(network: Network, designs: list[LayerDesign], platform: Platform) -> tuple[np.ndarray, np.ndarray, float]:
+    """(cycles per batch, energy per batch in J, per-layer cycles summed) in run order; a layer's work is
+    spread evenly over its commits (the model does not place edge tiles in particular batches)."""
+    k = FwConstants.of(platform)
+    cyc, en, layer_total = [], [], 0.0
+    for fl, i in firmware_layers(network):
+        X = count_matrix(layer_counts(fl, Tilings.of([designs[i]])), with_layer=False)[0]
+        c, e = float(X @ k.cycles), float(X @ k.energy_j)
+        n = int(X[FIRMWARE_PRIMITIVES.index("commit")])
+        cyc += [c / n] * n
+        en += [e / n] * n
+        layer_total += k.cycles[-1]
+        cyc[-n] += k.cycles[-1]  # the per-layer cost falls in the layer's first batch
+        en[-n] += k.energy_j[-1]
+    return np.array(cyc), np.array(en), layer_total
+
+
+def predict_run(network: Network, designs: list[LayerDesign], platform: Platform, profile: PowerProfile | None,
+                proactive: bool, target_kind: str = "emulator", max_power_cycles: int = 200000) -> RunPrediction:
+    """Power cycles, active and off time, continuous latency. ``target_kind == "host"``: the host target
+    has no energy model (it restarts only at proactive shutdowns), so the profile is ignored."""
+    k = FwConstants.of(platform)
+    cyc, en, _ = batches(network, designs, platform)
+    clk = k.clock_hz
+    boot_cyc = k.boot_time_s * clk
+    cont = (cyc.sum() + boot_cyc) / clk
+    if profile is None or target_kind == "host":
+        pc = (cyc.size + 1) if proactive else 1
+        return RunPrediction(pc, cont + (pc - 1) * k.boot_time_s, 0.0, cont, True)
+    p_w = active_power_w(platform)
+    e_eq = en / (p_w / clk)  # each batch's energy as cycles at the active power the source model draws
+    boot_e = k.boot_energy_j / (p_w / clk)
+    model = EnergyModel.from_platform(profile, platform)
+    n = cyc.size
+    i = pc = stuck = 0
+    active = off = 0.0  # active in cycles of time, off in seconds
+    while True:
+        pc += 1
+        if pc > max_power_cycles:
+            return RunPrediction(pc, active / clk, off, cont, False)
+        budget = model.power_on()
+        assert budget is not None, "an energy model always gives a budget"
+        used, t = boot_e, boot_cyc
+        if i >= n:  # proactive: the boot after the last commit only finds the run done
+            model.finish(int(min(used, budget)))
+            active += t
+            break
+        ran = False
+        while i < n and used + e_eq[i] <= budget:
+            used += e_eq[i]
+            t += cyc[i]
+            i += 1
+            ran = True
+            if proactive:
+                break
+        if i >= n and not proactive:
+            model.finish(int(used))
+            active += t
+            break
+        stuck = 0 if ran else stuck + 1
+        if stuck > 50:  # the batch has not fitted one power cycle 50 times running: it never will
+            return RunPrediction(pc, active / clk, off, cont, False)
+        if not ran or not proactive:  # brown-out inside batch i: its work so far is lost
+            t += max(budget - used, 0.0) * cyc[i] / max(e_eq[i], 1e-30)
+            used = budget
+        active += t
+        off += model.power_off(int(used))
+    return RunPrediction(pc, active / clk, off, cont, True)

@@ -1,0 +1,193 @@
+"""Calibration of the firmware cost model recovers per-primitive constants it did not see.
+
+Measurements are generated here, independently of the fitting code: each layer's cycles are the sum,
+written out below, of its primitive counts times chosen "true" constants (plus noise in one test); each
+run's active time adds a chosen per-layer cost and boot time per power cycle. The fit must return the
+true constants (exactly without noise, inside its confidence intervals with noise), report a bound that
+binds, predict held-out networks from the constants alone, and refuse inputs it cannot use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hil.calibration.fw_calibrate import calibrate_lono, check_inputs
+from hil.calibration.fw_fit import fit_bounded
+from hil.calibration.linear_fit import CalibrationError
+from hil.measurements import COLUMNS, LAYER_COLUMNS
+from tests.fw_models import IMAGE_BLOCKS, SERIES_BLOCKS, alternative_designs, make_artifact
+from tinas.cost.fw_counts import FwLayer, Tilings, firmware_layers, layer_counts
+from tinas.network import LayerDesign
+from tinas.platform import FIRMWARE_PRIMITIVES, load_platform
+
+PRIMS = FIRMWARE_PRIMITIVES[:-1]
+COUNTER = {"tile": "tiles", "commit": "commits", "rd_cmd": "rd_cmds", "rd_byte": "rd_bytes", "wr_cmd": "wr_cmds",
+           "wr_byte": "wr_bytes", "mac_call": "mac_calls", "mac_elem": "mac_elems", "el_requant": "op_requant",
+           "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div"}
+TRUE = {"tile": 900.0, "commit": 4000.0, "rd_cmd": 400.0, "rd_byte": 30.0, "wr_cmd": 450.0, "wr_byte": 33.0,
+        "mac_call": 600.0, "mac_elem": 2.0, "el_requant": 50.0, "el_relu": 14.0, "el_add": 120.0, "el_gap": 11.0,
+        "el_zero": 9.0, "el_div": 170.0}
+
+
+def _random_layers(rng: np.random.Generator, n: int) -> list[tuple[FwLayer, LayerDesign]]:
+    out = []
+    kinds = ("CONV", "DW", "FC", "RELU", "ADD", "GAP")
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        c_in, c_out = int(rng.integers(2, 24)), int(rng.integers(2, 24))
+        h = int(rng.integers(2, 12))
+        k = int(rng.choice([1, 3, 5])) if kind in ("CONV", "DW") else 1
+        s = int(rng.choice([1, 2])) if kind in ("CONV", "DW") else 1
+        pad = k // 2
+        if kind == "DW":
+            c_out = c_in
+        if kind in ("RELU", "ADD"):
+            c_out = c_in
+        if kind == "FC":
+            fl = FwLayer(f"l{i}", (f"l{i}",), kind, c_in, 1, 1, c_out, 1, 1)
+        elif kind == "GAP":
+            fl = FwLayer(f"l{i}", (f"l{i}",), kind, c_in, h, h, c_in, 1, 1)
+        elif kind in ("RELU", "ADD"):
+            fl = FwLayer(f"l{i}", (f"l{i}",), kind, c_in, h, h, c_in, h, h)
+        else:
+            o = (h + 2 * pad - k) // s + 1
+            fl = FwLayer(f"l{i}", (f"l{i}",), kind, c_in, h, h, c_out, o, o, k, k, s, pad)
+        rows = fl.in_h if kind == "GAP" else fl.out_h
+        d = LayerDesign(Tr=int(rng.integers(1, rows + 1)), Tc=int(rng.integers(1, rows + 1)),
+                        Tm=int(rng.integers(1, fl.out_c + 1)), Tn=int(rng.integers(1, fl.in_c + 1)),
+                        order="reuse_O", S=int(rng.integers(1, 4)))
+        out.append((fl, d))
+    return out
+
+
+def _cycles(counts: dict[str, np.ndarray], true: dict[str, float]) -> float:
+    """The generator: a layer's cycles, summed primitive by primitive."""
+    total = 0.0
+    for prim, counter in COUNTER.items():
+        total += float(counts[counter][0]) * true[prim]
+    return total
+
+
+def _points(rng, n, true):
+    X, y = [], []
+    for fl, d in _random_layers(rng, n):
+        c = layer_counts(fl, Tilings.of([d]))
+        X.append([float(c[COUNTER[p]][0]) for p in PRIMS])
+        y.append(_cycles(c, true))
+    return np.array(X), np.array(y)
+
+
+def test_recovers_constants_exactly_without_noise():
+    X, y = _points(np.random.default_rng(0), 240, TRUE)
+    f = fit_bounded(X, y, PRIMS, np.ones(len(PRIMS)), what="test")
+    for p, v in zip(PRIMS, f.theta):
+        assert v == pytest.approx(TRUE[p], rel=1e-6), p
+    assert f.rel_rmse < 1e-9 and not f.binding and np.isfinite(f.condition_number)
+
+
+def test_recovers_constants_within_confidence_with_noise():
+    rng = np.random.default_rng(1)
+    X, y = _points(rng, 400, TRUE)
+    y_noisy = y * (1 + rng.normal(0, 0.01, y.size))
+    f = fit_bounded(X, y_noisy, PRIMS, np.ones(len(PRIMS)), what="test")
+    inside = [abs(v - TRUE[p]) <= ci for p, v, ci in zip(PRIMS, f.theta, f.ci95)]
+    assert sum(inside) >= 11  # 95 % intervals: almost all of 14 hold the truth
+    big = ("rd_cmd", "wr_cmd", "mac_call", "commit", "tile")  # the constants that carry most cycles
+    for p in big:
+        assert f.theta[PRIMS.index(p)] == pytest.approx(TRUE[p], rel=0.1), p
+
+
+def test_a_binding_bound_is_reported():
+    true = dict(TRUE, el_relu=0.0)
+    rng = np.random.default_rng(2)
+    X, y = _points(rng, 240, true)
+    y = y - 0.5 * X[:, PRIMS.index("el_relu")]  # the data pull el_relu below zero
+    f = fit_bounded(X, y, PRIMS, np.ones(len(PRIMS)), what="test")
+    assert f.theta[PRIMS.index("el_relu")] == 0.0
+    assert any(b.startswith("el_relu = 0") for b in f.binding)
+
+
+def test_too_few_points_are_refused():
+    X, y = _points(np.random.default_rng(3), 6, TRUE)
+    with pytest.raises(CalibrationError, match="need at least"):
+        fit_bounded(X, y, PRIMS, np.ones(len(PRIMS)), what="test")
+
+
+# -- the whole flow, leave-one-network-out, on exported networks --------------------------------------
+NETS = [dict(dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS),
+        dict(dataset="DIGITS", width=0.7, resolution=12, blocks=([1, 7, 1, True], [6, 1, 3, True], [3, 5, 2, False])),
+        dict(dataset="MOTION", width=0.6, resolution=32, blocks=SERIES_BLOCKS),
+        dict(dataset="DIGITS", width=0.6, resolution=8, blocks=([3, 5, 1, True], [1, 3, 2, False], [6, 3, 2, True])),
+        dict(dataset="MOTION", width=0.5, resolution=32, blocks=([1, 3, 1, True], [3, 7, 2, True], [4, 5, 2, False]))]
+LAYER_C, BOOT_S, CLK = 2500.0, 0.004, 16e6
+
+
+def _synthetic_tables(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run rows and per-layer rows as a target would write them, with cycles from TRUE."""
+    runs, layers = [], []
+    for j, case in enumerate(NETS):
+        designs = alternative_designs(seed=j, **case) if j % 2 else None  # S > 1 separates tiles from commits
+        art = make_artifact(tmp_path / f"a{j}", seed=j, designs=designs, **case)
+        rec = art.record
+        work = 0.0
+        fls = firmware_layers(rec.network)
+        commits = 0
+        for li, (fl, i) in enumerate(fls):
+            c = layer_counts(fl, Tilings.of([rec.designs[i]]))
+            cyc = _cycles(c, TRUE)
+            work += cyc
+            commits += int(c["commits"][0])
+            for mode in ("continuous", "intermittent"):
+                layers.append({**{k: 0 for k in LAYER_COLUMNS}, "run_id": f"{j}-{mode}", "target_kind": "emulator",
+                               "firmware_hash": "fw", "artifact_hash": f"h{j}", "artifact_name": f"n{j}",
+                               "artifact_dir": str(art.directory), "profile": "p", "ccap_f": 0.005, "power_mode": mode,
+                               "layer": li, "layer_name": fl.name, "kind": fl.kind, "cycles": cyc,
+                               "format": "hil.layer_measurements", "version": 1})
+        cont = (work + len(fls) * LAYER_C) / CLK + BOOT_S
+        act = cont + commits * BOOT_S  # proactive shutdown: one boot per commit, plus the first
+        for mode, a, pc in (("continuous", cont, 1), ("intermittent", act, commits + 1)):
+            runs.append({**{k: 0 for k in COLUMNS}, "run_id": f"{j}-{mode}", "target_kind": "host", "target_id": "t",
+                         "firmware_hash": "fw", "artifact_hash": f"h{j}", "artifact_name": f"n{j}", "profile": "p",
+                         "ccap_f": 0.005, "power_mode": mode, "active_time_s": a, "power_cycles": pc,
+                         "imo_percent": 100 * (act - cont) / act if mode == "intermittent" else 0.0,
+                         "output_correct": True, "cost_model_version": "firmware-cost-1",
+                         "artifact_dir": str(art.directory), "format": "hil.measurements", "version": 1})
+    layers_df = pd.DataFrame(layers)
+    layers_df["target_kind"] = "host"
+    return pd.DataFrame(runs), layers_df
+
+
+def test_lono_predicts_held_out_networks_from_constants_alone(tmp_path):
+    runs, layers = _synthetic_tables(tmp_path)
+    res = calibrate_lono(runs, layers, load_platform())
+    fw = dict(res.final.platform.firmware)
+    for p in PRIMS:
+        if p in res.final.primitives.no_data:
+            continue
+        assert fw[f"{p}_cycles"] == pytest.approx(TRUE[p], rel=1e-4), p
+    assert fw["boot_time_s"] == pytest.approx(BOOT_S, rel=1e-4)
+    assert fw["layer_cycles"] == pytest.approx(LAYER_C, rel=1e-3)
+    r = res.runs
+    ints = r[r["power_mode"] == "intermittent"]
+    assert np.allclose(ints["after_active_s"], ints["active_time_s"], rtol=1e-4)
+    assert (ints["after_power_cycles"] == ints["power_cycles"]).all()
+    assert np.allclose(ints["after_imo"], ints["imo_percent"], atol=1e-3)
+    lt = res.layers[res.layers["power_mode"] == "continuous"]
+    assert np.allclose(lt["after_s"], lt["measured_s"], rtol=1e-4)
+
+
+def test_mixed_firmware_and_too_few_networks_are_refused(tmp_path):
+    runs, layers = _synthetic_tables(tmp_path)
+    mixed = runs.copy()
+    mixed.loc[0, "firmware_hash"] = "other"
+    with pytest.raises(CalibrationError, match="firmware builds"):
+        check_inputs(mixed, layers)
+    mixed = runs.copy()
+    mixed.loc[0, "cost_model_version"] = "tinas-cost-1"
+    with pytest.raises(CalibrationError, match="cost-model versions"):
+        check_inputs(mixed, layers)
+    few = runs[runs["artifact_hash"].isin(["h0", "h1"])]
+    with pytest.raises(CalibrationError, match="at least 3"):
+        check_inputs(few, layers)

@@ -1,0 +1,51 @@
+"""`hil run --ray`: the run matrix as Ray tasks gives the measurement file a local run gives (run ids,
+timestamps and wall times aside), rows in the same order; a failing task leaves no file behind."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from hil.cli import main as hil_main
+from tests.fw_models import IMAGE_BLOCKS, make_artifact
+
+pytestmark = pytest.mark.emulator
+ray = pytest.importorskip("ray")
+PER_RUN = {"run_id", "timestamp", "wall_time_s"}  # differ between any two runs, wherever they ran
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A two-CPU local cluster shared by the module (hil run --ray joins one already up)."""
+    from hil.ray_runs import ROOT
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING",
+             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "TINAS_TORCH_THREADS": "1"}})
+    yield
+    ray.shutdown()
+
+
+def test_ray_matrix_equals_local_matrix(cluster, tmp_path):
+    art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS)
+    args = ["run", "--artifact", str(art.directory), "--profile", "thevenin_tinas", "square_wave",
+            "--ccap", "0.00047"]
+    assert hil_main([*args, "--out", str(tmp_path / "local.csv")]) == 0
+    assert hil_main([*args, "--ray", "--out", str(tmp_path / "ray.csv")]) == 0
+    local, remote = pd.read_csv(tmp_path / "local.csv"), pd.read_csv(tmp_path / "ray.csv")
+    cols = [c for c in local.columns if c not in PER_RUN]
+    assert list(local.columns) == list(remote.columns) and len(local) == 4
+    pd.testing.assert_frame_equal(local[cols], remote[cols])
+    assert list(remote["profile"]) == ["thevenin_tinas"] * 2 + ["square_wave"] * 2  # spec order kept
+    assert remote["output_correct"].all()
+
+
+def test_failing_task_writes_nothing(cluster, tmp_path, capsys):
+    art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS)
+    out = tmp_path / "m.csv"
+    rc = hil_main(["run", "--artifact", str(art.directory), str(tmp_path / "missing"), "--ray", "--out", str(out)])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "missing" in err and "1 of 2 Ray tasks failed" in err
+    assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith("m.")]
