@@ -9,6 +9,7 @@ bars off. Import it as ``from tinas.progress import tqdm``: same call signature.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 
@@ -31,17 +32,39 @@ def set_quiet(quiet: bool) -> None:
     _QUIET = quiet
 
 
+MAX_LINE = 240  # a log line stays readable (the main job's log promises <= 300 characters, no escapes)
+
+
+def clean_line(text: str, limit: int = MAX_LINE) -> str:
+    """One log line: no carriage returns or escape sequences, at most ``limit`` characters."""
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\x1b", "").replace("\r", " ").replace("\n", " ")
+    text = text.rstrip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class LineTqdm(_tqdm):
-    """tqdm that writes one '\\n'-terminated line per refresh instead of redrawing with '\\r'."""
+    """tqdm that writes one '\\n'-terminated line per refresh instead of redrawing with '\\r'.
+
+    A postfix or description change does not print a line by itself (tqdm refreshes on those, which in
+    line mode would print one line per training step); lines come at most every ``mininterval``."""
 
     def display(self, msg: str | None = None, pos: int | None = None) -> bool:  # noqa: D102
         if msg == "":  # tqdm clearing a leave=False bar: nothing to erase in line mode
             return True
         line = msg if msg is not None else self.__str__()
         if line:
-            self.fp.write(line.rstrip() + "\n")
+            self.fp.write(clean_line(line) + "\n")
             self.fp.flush()
         return True
+
+    def set_postfix(self, ordered_dict: Any = None, refresh: bool = True, **kwargs: Any) -> None:  # noqa: D102
+        super().set_postfix(ordered_dict, refresh=False, **kwargs)
+
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:  # noqa: D102
+        super().set_postfix_str(s, refresh=False)
+
+    def set_description(self, desc: str | None = None, refresh: bool = True) -> None:  # noqa: D102
+        super().set_description(desc, refresh=False)
 
 
 def tqdm(*args: Any, **kw: Any) -> _tqdm:

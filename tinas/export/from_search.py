@@ -36,6 +36,20 @@ def find_suffix(search_dir: Path) -> str:
     return sols[0].name[: -len("_solution.json")]
 
 
+def resolve_space(path: str | Path) -> tuple[Path, str | None]:
+    """The search folder and suffix behind ``path``: a search's --out folder, its solution
+    (``S_solution.json``) or its stage-1 log (``S_ssoptlog.json``)."""
+    p = Path(path)
+    if p.is_dir():
+        return p, None
+    for tail in ("_solution.json", "_ssoptlog.json"):
+        if p.name.endswith(tail) and p.is_file():
+            return p.parent, p.name[: -len(tail)]
+    if not p.exists():
+        raise TinasError(f"{p}: not found (give a search's --out folder, its *_solution.json or *_ssoptlog.json)")
+    raise TinasError(f"{p}: not a search folder, *_solution.json or *_ssoptlog.json")
+
+
 def export_search_networks(search_dir: str | Path, out_dir: str | Path, networks: int, platform: Platform,
                            suffix: str | None = None, seed: int = 123, nvm_limit_bytes: int | None = None,
                            proactive: bool = True) -> list[Path]:
