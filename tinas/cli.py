@@ -57,6 +57,34 @@ def build_parser(prog: str, description: str, package: ModuleType) -> argparse.A
     return parser
 
 
+def _is_tty(stream) -> bool:  # noqa: ANN001
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class PlainLineFormatter(logging.Formatter):
+    """Redirected diagnostics (a log file, CI): every line plain text of at most 300 characters - a long
+    line is wrapped onto indented continuation lines, escape sequences and carriage returns removed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return plain_lines(super().format(record))
+
+
+def plain_lines(text: str, width: int = 240) -> str:
+    """``text`` without escape sequences or carriage returns, long lines wrapped at ``width``."""
+    import re
+    import textwrap
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\x1b", "").replace("\r", "")
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        out.extend(textwrap.wrap(line, width, subsequent_indent="    ", break_long_words=True,
+                                 break_on_hyphens=False, drop_whitespace=False) or [""])
+    return "\n".join(x.rstrip() for x in out)
+
+
 def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
     """Diagnostics to stderr: INFO by default, DEBUG with -vv, WARNING with -q."""
     level = logging.WARNING if quiet else logging.DEBUG if verbose >= 2 else logging.INFO
@@ -67,7 +95,7 @@ def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
             root.removeHandler(h)
     handler = logging.StreamHandler(sys.stderr)
     handler._tinas_cli = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter(fmt))
+    handler.setFormatter(logging.Formatter(fmt) if _is_tty(sys.stderr) else PlainLineFormatter(fmt))
     root.addHandler(handler)
     root.setLevel(level)
     from tinas.progress import set_quiet
@@ -82,7 +110,8 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
     try:
         return int(args.func(args) or 0)
     except TinasError as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        msg = f"{parser.prog}: error: {exc}"
+        print(msg if _is_tty(sys.stderr) else plain_lines(msg), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)

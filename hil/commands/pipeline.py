@@ -22,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=123, help="seed of the search, the network draw and the runs")
     p.add_argument("--target", choices=("emulator", "host"), default="emulator",
                    help="where the exported networks run (host: native build, wall-time cycles)")
+    p.add_argument("--settings", default="DIGITS.json,TiNAS-test.json",
+                   help="comma-separated search settings (default DIGITS.json,TiNAS-test.json; a smaller budget: "
+                        "DIGITS.json,examples/search_quick.json)")
+    p.add_argument("--profile", nargs="+", default=None, metavar="PROFILE",
+                   help="power profiles to run under (default thevenin_tinas square_wave solar_june)")
     p.set_defaults(func=run)
 
 
@@ -35,6 +40,12 @@ def run(args: argparse.Namespace) -> int:
         raise TinasError(f"--networks {args.networks}: calibration needs at least 4 networks")
     if args.workers < 1:
         raise TinasError("--workers must be at least 1")
+    from hil.pipeline import DEFAULT_PROFILES
+
+    files = tuple(f.strip() for f in args.settings.split(",") if f.strip())
+    if not files:
+        raise TinasError("--settings: give at least one settings file")
     run_main_job(Path(args.out), args.ccap, args.latreq, args.networks, workers=args.workers, seed=args.seed,
-                 target=args.target, rehm_ohm=args.rehm)
+                 target=args.target, rehm_ohm=args.rehm, settings_files=files,
+                 profiles=tuple(args.profile) if args.profile else DEFAULT_PROFILES)
     return 0
