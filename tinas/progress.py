@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from typing import Any
 
 from tqdm import tqdm as _tqdm
@@ -43,28 +44,24 @@ def clean_line(text: str, limit: int = MAX_LINE) -> str:
 
 
 class LineTqdm(_tqdm):
-    """tqdm that writes one '\\n'-terminated line per refresh instead of redrawing with '\\r'.
+    """tqdm that writes one '\\n'-terminated line per refresh instead of redrawing with '\\r', at most one
+    per ``mininterval`` (explicit refreshes such as ``set_postfix`` included), plus the first and last."""
 
-    A postfix or description change does not print a line by itself (tqdm refreshes on those, which in
-    line mode would print one line per training step); lines come at most every ``mininterval``."""
+    _last_line = -float("inf")
 
     def display(self, msg: str | None = None, pos: int | None = None) -> bool:  # noqa: D102
         if msg == "":  # tqdm clearing a leave=False bar: nothing to erase in line mode
             return True
+        now = time.monotonic()
+        final = self.disable or (self.total is not None and self.n >= self.total)  # close() disables first
+        if msg is None and not final and now - self._last_line < self.mininterval:
+            return True
+        self._last_line = now
         line = msg if msg is not None else self.__str__()
         if line:
             self.fp.write(clean_line(line) + "\n")
             self.fp.flush()
         return True
-
-    def set_postfix(self, ordered_dict: Any = None, refresh: bool = True, **kwargs: Any) -> None:  # noqa: D102
-        super().set_postfix(ordered_dict, refresh=False, **kwargs)
-
-    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:  # noqa: D102
-        super().set_postfix_str(s, refresh=False)
-
-    def set_description(self, desc: str | None = None, refresh: bool = True) -> None:  # noqa: D102
-        super().set_description(desc, refresh=False)
 
 
 def tqdm(*args: Any, **kw: Any) -> _tqdm:
