@@ -24,7 +24,7 @@ def add_search_arguments(p: argparse.ArgumentParser) -> None:
                         "of the latency of random subnets of the dataset's space (the original's budgets)")
     p.add_argument("--imcreq", default=None, metavar="PERCENT|IMO-percNN",
                    help="IMO cap in percent (0 disables), or IMO-percNN (percentile of the space's IMO)")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None, help="seed of the whole search (default: the settings' SEED)")
     p.add_argument("--suffix", default=None, help="run name; a rerun with the same suffix resumes")
     p.add_argument("--stages", default=None, help="e.g. 1,2,3,4")
     p.add_argument("--platform", default=None, help="platform profile TOML (e.g. a calibrated one)")
