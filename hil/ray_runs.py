@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tqdm import tqdm
+from tinas.progress import tqdm  # line mode when redirected
 
 from tinas.errors import TinasError
 

@@ -225,7 +225,7 @@ def calibrate_lono(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, mic
     folds = []
     it = nets
     if progress:
-        from tqdm import tqdm
+        from tinas.progress import tqdm  # line mode when redirected (the main job's log)
 
         it = tqdm(nets, desc="leave-one-network-out", unit="network")
     for net in it:

@@ -129,6 +129,14 @@ def _partial_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.partial{out.suffix or '.csv'}")
 
 
+def _write_layers(timelines: list[dict], out: Path) -> Path | None:
+    """The per-layer counter rows beside the run table (what 'hil report' fits), when the target sent them."""
+    from hil.measurements import LayerRow, write_layer_table
+
+    rows = [LayerRow(**x) for tl in timelines for x in tl.get("layers", [])]
+    return write_layer_table(rows, out) if rows else None
+
+
 def run(args: argparse.Namespace) -> int:
     from filelock import FileLock, Timeout
 
@@ -166,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
                 log.error("%s: no run finished; nothing written", what)
             return 130 if res.interrupted else 2
         write_table(res.rows, out)
+        layers = _write_layers(res.timelines, out)
     finally:
         lock.release()
     df = to_frame(res.rows)
@@ -177,5 +186,6 @@ def run(args: argparse.Namespace) -> int:
     png = plot_timeline(res.timelines[0], out.with_suffix(".timeline.png"))
     n_ok = int(df["output_correct"].sum())
     print(f"\n{res.total} run{'s' if res.total != 1 else ''} ({len(df)} rows: intermittent + continuous), {n_ok} of {len(df)} outputs correct"
-          f"\nmeasurements: {out}\ntimeline of the first run: {png}")
+          f"\nmeasurements: {out}" + (f"\nper-layer counters: {layers}" if layers else "") +
+          f"\ntimeline of the first run: {png}")
     return 0 if df["output_correct"].all() else 1
