@@ -1,16 +1,12 @@
-"""Progress bars that stay readable in a log file: on a terminal tqdm redraws freely; redirected, it
-updates at most every 30 s, in ASCII."""
+"""Progress bars of the search: the shared :func:`tinas.progress.tqdm` (tqdm on a terminal; whole lines,
+at most one per interval, ASCII, no escapes, when redirected to a log; off with ``-q``)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from tqdm import tqdm
+from tinas.progress import tqdm
 
 
-def bar(*args: Any, **kwargs: Any) -> tqdm:
-    if not sys.stderr.isatty():
-        kwargs.setdefault("mininterval", 30.0)
-        kwargs.setdefault("ascii", True)
+def bar(*args: Any, **kwargs: Any):  # noqa: ANN201 - a tqdm instance
     return tqdm(*args, **kwargs)
