@@ -4,7 +4,9 @@ time) that is printed even when a stage fails.
 
 Rates (seconds per unit of work: a training epoch, an exported network, a run) come from the previous
 job in the same output folder (``timings.json``, format ``hil.job_timings`` v1) or, on a first run, from
-nominal rates of the 2-core reference machine; the ETA says which. Log lines stay plain text: the job's
+nominal rates of the 2-core reference machine; the ETA says which. Both are scaled by how contended the
+CPU is now: a short probe measures wall time per CPU second (1.0 on an idle machine, 4 when this process
+gets a quarter of a core), compared with the same probe when the rates were measured. Log lines stay plain text: the job's
 log, redirected to a file, has no escape sequences and no line over 300 characters.
 """
 
@@ -65,7 +67,8 @@ class JobLog:
     _collector: _Collector = field(default_factory=_Collector)
 
     def __post_init__(self) -> None:
-        self.rates, self.rate_source = load_rates(self.out / "timings.json")
+        self.rates, self.rate_source, self.rates_contention = load_rates(self.out / "timings.json")
+        self.contention = contention_probe()
         logging.getLogger().addHandler(self._collector)
 
     def say(self, msg: str) -> None:
@@ -75,12 +78,13 @@ class JobLog:
     def begin(self, key: str, title: str, units: float) -> None:
         """Announce a stage with its ETA (units x seconds per unit)."""
         self.end()
-        rate = self.rates.get(key, NOMINAL_RATES.get(key, 1.0))
+        scale = self.contention / self.rates_contention
+        rate = self.rates.get(key, NOMINAL_RATES.get(key, 1.0)) * scale
         eta = units * rate
         self.stages.append(Stage(key, title, units, eta, time.monotonic()))
         unit = UNITS.get(key, "unit")
         self.say(f"{title} - ETA {fmt_s(eta)} ({units:g} {unit}{'s' if units != 1 else ''} x {rate:.3g} s, "
-                 f"rate from {self.rate_source})")
+                 f"rate from {self.rate_source}, x{scale:.1f} for the current CPU load)")
 
     def end(self, status: str = "ok") -> None:
         if self.stages and self.stages[-1].wall_s is None:
@@ -98,7 +102,7 @@ class JobLog:
         self.end("FAILED" if failed else "ok")
         logging.getLogger().removeHandler(self._collector)
         if failed is None:
-            save_rates(self.out / "timings.json", self.stages)
+            save_rates(self.out / "timings.json", self.stages, self.contention)
         wall = time.monotonic() - self.started
         lines = ["", "=" * 24 + " main job summary " + "=" * 24]
         lines.append(f"result:    {'FAILED: ' + clean_line(str(failed), 200) if failed else 'done'}")
@@ -127,22 +131,36 @@ def fmt_s(s: float) -> str:
     return f"{s:.1f} s" if s < 120 else f"{s / 60:.1f} min"
 
 
-def load_rates(path: Path) -> tuple[dict[str, float], str]:
-    """Rates of the previous job in this folder, else the nominal ones."""
+def contention_probe(cpu_s: float = 0.05, repeats: int = 3) -> float:
+    """Wall seconds per CPU second of a short busy loop (median of ``repeats``): 1.0 on an idle core, more
+    when the CPU is shared."""
+    ratios = []
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.process_time()
+        x = 0
+        while time.process_time() - c0 < cpu_s:
+            x += sum(range(2000))
+        ratios.append((time.perf_counter() - w0) / max(time.process_time() - c0, 1e-6))
+    return max(1.0, sorted(ratios)[len(ratios) // 2])
+
+
+def load_rates(path: Path) -> tuple[dict[str, float], str, float]:
+    """Rates of the previous job in this folder (and the probe's value then), else the nominal ones."""
     try:
         d = json.loads(path.read_text())
         if d.get("format") == TIMINGS_FORMAT and d.get("version") == TIMINGS_VERSION:
             rates = {k: float(v) for k, v in d["rates"].items() if float(v) > 0}
-            return {**NOMINAL_RATES, **rates}, f"the previous job here ({d.get('date', '?')})"
+            return ({**NOMINAL_RATES, **rates}, f"the previous job here ({d.get('date', '?')})",
+                    max(1.0, float(d.get("contention", 1.0))))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
-    return dict(NOMINAL_RATES), "nominal 2-core rates"
+    return dict(NOMINAL_RATES), "nominal 2-core rates", 1.0
 
 
-def save_rates(path: Path, stages: list[Stage]) -> None:
+def save_rates(path: Path, stages: list[Stage], contention: float = 1.0) -> None:
     rates = {s.key: s.wall_s / s.units for s in stages if s.wall_s and s.units > 0 and s.status == "ok"}
     rec = {"format": TIMINGS_FORMAT, "version": TIMINGS_VERSION,
-           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rates": rates}
+           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rates": rates, "contention": contention}
     try:
         with atomic_path(path) as tmp:
             Path(tmp).write_text(json.dumps(rec, indent=1))

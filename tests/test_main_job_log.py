@@ -10,6 +10,7 @@ one profile, examples/search_quick.json).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -143,3 +144,28 @@ def test_real_job_tiny_budget_log_is_plain(tmp_path):
     assert rc == 0, text[-3000:]
     assert_plain(text)
     assert "result:    done" in text and "wall time: " in text
+
+
+def test_eta_scales_rates_by_cpu_contention(tmp_path, monkeypatch, caplog):
+    """ETA = units x rate x (contention now / contention when the rate was measured)."""
+    import logging
+
+    import hil.joblog as jl
+
+    monkeypatch.setattr(jl, "contention_probe", lambda: 2.0)
+    job = jl.JobLog(tmp_path)
+    with caplog.at_level(logging.INFO, logger="hil.main_job"):
+        job.begin("export", "export", 5)  # nominal 1.0 s per network, twice as contended: 10 s
+    assert "ETA 10.0 s (5 networks x 2 s" in caplog.text
+    job.stages[-1].started -= 30.0  # the stage took 30 s: 6 s per network at contention 2
+    job.finish()
+    rec = json.loads((tmp_path / "timings.json").read_text())
+    assert rec["format"] == "hil.job_timings" and rec["contention"] == 2.0
+    assert rec["rates"]["export"] == pytest.approx(6.0, rel=0.01)
+    monkeypatch.setattr(jl, "contention_probe", lambda: 1.0)  # an idle machine next time: half the time
+    job = jl.JobLog(tmp_path)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="hil.main_job"):
+        job.begin("export", "export", 5)
+    assert "ETA 15.0 s (5 networks x 3 s, rate from the previous job here" in caplog.text
+    job.finish()
