@@ -40,7 +40,6 @@ from tinas.export.layout import CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
 from tinas.platform import Platform, load_platform
 
 NVM_SIZE = EXTFRAM_SIZE  # the whole external FRAM is the model's NVM
-NVM_BASE = 0x7000  # legacy: the old mspdebug emulator port's NVM window (hil/loader.py, hil/microbench.py)
 CHUNK_CYCLES = 1 << 20  # 65 ms at 16 MHz: short against a capacitor's RC time constant
 PROACTIVE_FLAG_OFFSET = 34  # header flags word (tinas/export/layout.py), bit 0 = proactive shutdown
 
