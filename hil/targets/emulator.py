@@ -18,6 +18,7 @@ pseudo-terminal and are parsed with hil/serial_protocol.py.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import pty
@@ -127,6 +128,18 @@ class EmulatorTarget:
         fill[: len(blob)] = np.frombuffer(bytes(blob), dtype=np.uint8)
         return fill
 
+    @staticmethod
+    def _layer_counters(frames: list[Frame]) -> dict:
+        """Per-layer primitive counters from the LAYER-end frames, where the runtime sends them and
+        RunResult carries them (the cost-model work adds both); nothing otherwise."""
+        try:
+            from hil.serial_protocol import layer_counters  # type: ignore[attr-defined]
+        except ImportError:
+            return {}
+        if "layer_counters" not in {f.name for f in dataclasses.fields(RunResult)}:
+            return {}
+        return {"layer_counters": tuple(layer_counters(frames))}
+
     # -- the run -------------------------------------------------------------------------------
     def run(self, power: PowerModel, timeout_s: float = 600.0, proactive: bool | None = None) -> RunResult:
         """Run one inference. ``proactive`` overrides the artifact's one-batch-per-power-cycle flag
@@ -222,6 +235,7 @@ class EmulatorTarget:
         out_v = np.frombuffer(nvm[hdr["out_off"]: hdr["out_off"] + 2 * hdr["out_len"]], dtype="<i2").copy()
         ctrl = unpack(CTRL, CTRL_FIELDS, nvm[hdr["ctrl_off"]: hdr["ctrl_off"] + CTRL.size])
         return RunResult(
+            **self._layer_counters(run.frames),
             completed=True, output_correct=bool(np.array_equal(out_v, art.expected_output)), output=out_v.tobytes(),
             power_cycles=run.boots, cpu_cycles=run.cycles_total, modelled_cycles=0,
             compute_cycles=ctrl["compute_cycles"], preserve_cycles=ctrl["preserve_cycles"],
