@@ -44,13 +44,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def emulator_available() -> bool:
-    return all(shutil.which(t) for t in ("clang-14", "ld.lld-14", "mspdebug"))
+    return all(shutil.which(t) for t in ("clang-14", "ld.lld-14", "mspdebug", "gcc"))  # gcc builds the twin
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     inventory = config.getoption("--hil-inventory")
     skip_board = pytest.mark.skip(reason="needs a board: pass --hil-inventory FILE listing one")
-    skip_emu = pytest.mark.skip(reason="needs clang-14, ld.lld-14 and mspdebug (bash scripts/setup.sh installs them)")
+    skip_emu = pytest.mark.skip(reason="needs clang-14, ld.lld-14, mspdebug and gcc (bash scripts/setup.sh installs them)")
     have_emu = emulator_available()
     for item in items:
         if "board" in item.keywords and inventory is None:
