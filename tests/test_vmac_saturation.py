@@ -46,12 +46,12 @@ def test_small_sums_are_exact():
     assert int(ops.conv_sum_firmware(x, ql, w)[0, 0, 0]) == 7000 - 22000 - 39000
 
 
-def crafted_model(tn_conv: int, seed: int = 3) -> tuple[QModel, np.ndarray]:
+def crafted_model(tn_conv: int, seed: int = 3, c: int = 4) -> tuple[QModel, np.ndarray]:
     """DW 3×3 → CONV 3×3 → GAP → FC on full-scale values: depthwise taps of (−32768)², conv slices of
     several full-scale products, FC slices of two — every MAC kind saturates somewhere."""
     rng = np.random.default_rng(seed)
     h = w = 6
-    c, m, k = 4, 6, 5
+    m, k = 6, 5
 
     def design(tm: int, tn: int) -> LayerDesign:
         return LayerDesign(Tr=3, Tc=4, Tm=tm, Tn=tn, order="reuse_O")

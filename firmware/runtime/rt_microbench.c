@@ -5,11 +5,12 @@
  * Cycles come from hal_cycles_now() around one call (the board's Timer_A, the emulator's tracer).
  */
 #include "hal.h"
+#include "rt_config.h"
 #include "rt_runtime.h"
 
 enum { MB_NVM_READ = 1, MB_NVM_WRITE = 2, MB_VMAC = 3, MB_ADD = 4, MB_MUL = 5, MB_DIV = 6 };
 
-static int16_t buf_a[128], buf_b[128];
+static int16_t buf_a[128] RT_VM_ATTR, buf_b[128] RT_VM_ATTR; /* where the runtime's MAC operands live */
 static uint16_t n_records;
 
 static void record(uint16_t kind, uint16_t size, uint32_t cycles)

@@ -36,6 +36,7 @@
 #define P5OUT REG8(0x0242)
 #define P5DIR REG8(0x0244)
 #define P5SEL0 REG8(0x024A)
+#define P6SEL0 REG8(0x024B)
 
 /* Timer_A0 (UG Timer_A) */
 #define TA0CTL REG16(0x0340)
@@ -52,24 +53,27 @@
 #define RESHI REG16(0x04CC)
 
 /* DMA (UG DMA controller): channel n at 0x0510 + 0x10 n */
-#define DMACTL0 REG16(0x0500)   /* DMA0TSEL bits 4:0, DMA1TSEL bits 12:8 */
-#define DMA0CTL REG16(0x0510)
-#define DMA0SA REG16(0x0512)    /* word write: bits 19:16 cleared (UG DMAxSA) */
-#define DMA0DA REG16(0x0516)
-#define DMA0SZ REG16(0x051A)
-#define DMA1CTL REG16(0x0520)
-#define DMA1SA REG16(0x0522)
-#define DMA1DA REG16(0x0526)
-#define DMA1SZ REG16(0x052A)
+#define DMACTL1 REG16(0x0502)   /* DMA2TSEL bits 4:0, DMA3TSEL bits 12:8 */
+#define DMACTL2 REG16(0x0504)   /* DMA4TSEL bits 4:0, DMA5TSEL bits 12:8 */
+#define DMA3CTL REG16(0x0540)
+#define DMA3SA REG16(0x0542)    /* word write: bits 19:16 cleared (UG DMAxSA) */
+#define DMA3DA REG16(0x0546)
+#define DMA3SZ REG16(0x054A)
+#define DMA4CTL REG16(0x0550)
+#define DMA4SA REG16(0x0552)
+#define DMA4DA REG16(0x0556)
+#define DMA4SZ REG16(0x055A)
 #define DMAIFG 0x0008u
 #define DMAEN 0x0010u
 #define DMADSTBYTE 0x0080u
 #define DMASRCBYTE 0x0040u
 #define DMASRCINCR_3 0x0300u    /* source address incremented */
 #define DMADSTINCR_3 0x0C00u    /* destination address incremented */
-/* DMA trigger numbers for channels 0-2 (SLASE54D Table 9-11 "DMA Trigger Assignments") */
-#define DMA_TRIG_UCB1RXIFG0 24u
-#define DMA_TRIG_UCB1TXIFG0 25u
+/* DMA trigger numbers on channels 3-5 (SLASE54D Table 9-11 "DMA Trigger Assignments"; TI msp430fr5994.h
+ * DMA3TSEL__UCA3RXIFG / __UCA3TXIFG). eUSCI_B1's triggers exist on channel 3 only, so B1 cannot have both an RX
+ * and a TX DMA channel: the port uses eUSCI_A3, as the original TiNAS board does. */
+#define DMA_TRIG_UCA3RXIFG 16u
+#define DMA_TRIG_UCA3TXIFG 17u
 
 /* eUSCI_A0 (UART) and eUSCI_B1 (SPI), UG eUSCI chapters */
 #define UCA0CTLW0 REG16(0x05C0)
@@ -78,14 +82,14 @@
 #define UCA0RXBUF REG16(0x05CC)
 #define UCA0TXBUF REG16(0x05CE)
 #define UCA0IFG REG16(0x05DC)
-#define UCB1CTLW0 REG16(0x0680)
-#define UCB1BRW REG16(0x0686)
-#define UCB1STATW REG16(0x0688)
-#define UCB1RXBUF REG16(0x068C)
-#define UCB1TXBUF REG16(0x068E)
-#define UCB1IFG REG16(0x06AC)
-#define UCB1RXBUF_ADDR 0x068Cu
-#define UCB1TXBUF_ADDR 0x068Eu
+#define UCA3CTLW0 REG16(0x0620)
+#define UCA3BRW REG16(0x0626)
+#define UCA3STATW REG16(0x062A)
+#define UCA3RXBUF REG16(0x062C)
+#define UCA3TXBUF REG16(0x062E)
+#define UCA3IFG REG16(0x063C)
+#define UCA3RXBUF_ADDR 0x062Cu
+#define UCA3TXBUF_ADDR 0x062Eu
 #define UCSWRST 0x0001u
 #define UCSSEL__SMCLK 0x0080u
 #define UCCKPH 0x8000u

@@ -9,26 +9,29 @@
  *   polling TAIFG. Every HAL call ticks it, so a wrap is lost only if 65536 cycles pass without a HAL
  *   call (the runtime's longest pure-CPU stretch, GAP's final divisions, can: cycle figures are then
  *   low by 65536 per lost wrap; results are unaffected).
- * External FRAM (CY15B108QI, 1 MiB) on eUSCI_B1 SPI master, mode 0, MSB first, SMCLK/4 = 4 MHz
- *   (UG "eUSCI - SPI Mode"); P5.0 SIMO, P5.1 SOMI, P5.2 CLK (DS pin functions, P5SEL0), P5.3 CS as GPIO.
+ * External FRAM (CY15B108QI, 1 MiB) on eUSCI_A3 SPI master, mode 0, MSB first, SMCLK/4 = 4 MHz
+ *   (UG "eUSCI - SPI Mode"); P6.0 SIMO, P6.1 SOMI, P6.2 CLK (DS pin functions, P6SEL0), P5.3 CS as GPIO.
  *   Command and address bytes are exchanged by polling; the data phase runs on DMA (UG "DMA Controller")
- *   in single-transfer byte mode: reads use channel 1 (trigger UCB1RXIFG0 -> buffer) and channel 0
- *   (trigger UCB1TXIFG0, a constant 0xFF -> TXBUF); writes use channel 0 (buffer -> TXBUF). Trigger
- *   numbers from DS Table 9-11 (DMA trigger assignments): UCB1RXIFG0 = 24, UCB1TXIFG0 = 25.
+ *   in single-transfer byte mode, edge-triggered: reads use channel 4 (trigger UCA3RXIFG -> buffer) and
+ *   channel 3 (trigger UCA3TXIFG, a constant 0xFF -> TXBUF); writes use channel 3 (buffer -> TXBUF). The
+ *   stream starts on a rising UCTXIFG, made by clearing and setting it (enabling a channel while the flag
+ *   is already high does not trigger it). Trigger numbers: DS Table 9-11, channels 3-5: UCA3RXIFG = 16,
+ *   UCA3TXIFG = 17. eUSCI_A3, not eUSCI_B1: B1's DMA triggers exist on channel 3 only (one direction), so a
+ *   DMA read through B1 is impossible; A3 is also what the original TiNAS board uses.
  * Vector MAC on LEA (UG "Low-Energy Accelerator"), with DSPLib 1.30's register use (msp_lea_init,
  *   msp_mac_q15) written here from the register descriptions, since DSPLib is not shipped: parameter
  *   block on the LEA stack (LEACNF2), operand A in LEAPMS0, block in LEAPMS1, command MAC | LEAITFLG1 in
  *   LEAPMCB, completion polled on LEAIFG.LEAPMCMDIFG with GIE clear. LEA operands must be 4-byte aligned
  *   in LEA RAM with an even length: the runtime's tile buffer is in LEA RAM (.learam); odd or unaligned
  *   vectors are copied into padding buffers with one zero element. Vectors shorter than FR5994_LEA_MIN_N
- *   (depthwise taps are length 1) run on MPY32 (UG "32-Bit Hardware Multiplier"), signed 16x16, summed
- *   exactly in 64 bits: a LEA call's fixed cost would dominate them. Both paths return
- *   saturate_int32(2 * sum) >> 1 (hal.h, docs/q15-arithmetic.md).
+ *   (10: depthwise taps are length 1, first layers Tn = 1..9) run on MPY32 (UG "32-Bit Hardware
+ *   Multiplier"), signed 16x16, summed exactly (int32 plus a wrap count): a LEA call's fixed cost (~785
+ *   cycles per call here vs ~52 per MPY32 element, measured on the twin) would dominate them. Both paths
+ *   return saturate_int32(2 * sum) >> 1 (hal.h, docs/q15-arithmetic.md).
  * UART: eUSCI_A0 115200 8N1 from SMCLK 16 MHz (UG Table "Recommended settings": UCOS16, UCBR 8,
  *   UCBRF 10, UCBRS 0xF7) on P2.0/P2.1 (the LaunchPad's back-channel UART).
- * Signals: P1.0 (LED1) DONE, P5.0 YIELD. P5.0 is also UCB1SIMO: hal_power_yield, with the SPI idle and
- *   CS high, sets P5OUT.0 and returns the pin to GPIO (P5SEL0.0 = 0, P5DIR.0 = 1), so the pin goes high.
- *   The final halt is LPM4 with GIE clear (nothing wakes the CPU).
+ * Signals: P1.0 (LED1) DONE, P5.0 YIELD (GPIO outputs). The final halt is LPM4 with GIE clear (nothing
+ *   wakes the CPU).
  */
 #include <stdint.h>
 #include "fr5994_regs.h"
@@ -83,11 +86,11 @@ void hal_init(void)
     P5OUT &= (uint8_t)~YIELD_BIT;
     P5OUT |= FRAM_CS_BIT;                   /* CS high before it becomes an output */
     P5DIR |= FRAM_CS_BIT | YIELD_BIT;
-    P5SEL0 |= 0x07u;                        /* P5.0 UCB1SIMO, P5.1 UCB1SOMI, P5.2 UCB1CLK */
-    UCB1CTLW0 = UCSWRST;
-    UCB1CTLW0 |= UCCKPH | UCMSB | UCMST | UCSYNC | UCSSEL__SMCLK; /* 3-pin master, mode 0 */
-    UCB1BRW = 4;                            /* SCLK = SMCLK/4 = 4 MHz */
-    UCB1CTLW0 &= (uint16_t)~UCSWRST;
+    P6SEL0 |= 0x07u;                        /* P6.0 UCA3SIMO, P6.1 UCA3SOMI, P6.2 UCA3CLK */
+    UCA3CTLW0 = UCSWRST;
+    UCA3CTLW0 |= UCCKPH | UCMSB | UCMST | UCSYNC | UCSSEL__SMCLK; /* 3-pin master, mode 0 */
+    UCA3BRW = 4;                            /* SCLK = SMCLK/4 = 4 MHz */
+    UCA3CTLW0 &= (uint16_t)~UCSWRST;
     P2SEL1 |= 0x03u;                        /* P2.0 UCA0TXD, P2.1 UCA0RXD */
     UCA0CTLW0 = UCSWRST | UCSSEL__SMCLK;
     UCA0BRW = 8;
@@ -95,7 +98,8 @@ void hal_init(void)
     UCA0CTLW0 &= (uint16_t)~UCSWRST;
     TA0CTL = TASSEL__SMCLK | MC__CONTINUOUS | TACLR;
     timer_hi = 0;
-    DMACTL0 = (uint16_t)(DMA_TRIG_UCB1TXIFG0 | (DMA_TRIG_UCB1RXIFG0 << 8)); /* ch0 TX, ch1 RX */
+    DMACTL1 = (uint16_t)(DMA_TRIG_UCA3TXIFG << 8); /* ch3: TX */
+    DMACTL2 = (uint16_t)DMA_TRIG_UCA3RXIFG;        /* ch4: RX */
     lea_init();
 }
 
@@ -103,10 +107,17 @@ void hal_init(void)
 
 static uint8_t spi_xfer(uint8_t b)
 {
-    while (!(UCB1IFG & UCTXIFG)) {}
-    UCB1TXBUF = b;
-    while (!(UCB1IFG & UCRXIFG)) {}
-    return (uint8_t)UCB1RXBUF;
+    while (!(UCA3IFG & UCTXIFG)) {}
+    UCA3TXBUF = b;
+    while (!(UCA3IFG & UCRXIFG)) {}
+    return (uint8_t)UCA3RXBUF;
+}
+
+/* A rising UCTXIFG triggers the TX channel's first transfer (UG: DMA triggers are edge-sensitive). */
+static void kick_tx(void)
+{
+    UCA3IFG &= (uint16_t)~UCTXIFG;
+    UCA3IFG |= UCTXIFG;
 }
 
 static void cs_low(void) { P5OUT &= (uint8_t)~FRAM_CS_BIT; }
@@ -126,17 +137,18 @@ void hal_nvm_read(uint32_t addr, void *dst, uint16_t n)
     tick();
     fram_cmd(0x03, addr); /* READ */
     if (n) {
-        DMA1SA = UCB1RXBUF_ADDR;
-        DMA1DA = (uint16_t)(uintptr_t)dst;
-        DMA1SZ = n;
-        DMA1CTL = DMADSTINCR_3 | DMASRCBYTE | DMADSTBYTE | DMAEN;  /* RX first: ready for byte 1 */
-        DMA0SA = (uint16_t)(uintptr_t)&spi_dummy;
-        DMA0DA = UCB1TXBUF_ADDR;
-        DMA0SZ = n;
-        DMA0CTL = DMASRCBYTE | DMADSTBYTE | DMAEN;                 /* TXIFG pending: starts the stream */
-        while (!(DMA1CTL & DMAIFG)) {}
-        DMA1CTL &= (uint16_t)~DMAIFG;
-        DMA0CTL &= (uint16_t)~DMAIFG;
+        DMA4SA = UCA3RXBUF_ADDR;
+        DMA4DA = (uint16_t)(uintptr_t)dst;
+        DMA4SZ = n;
+        DMA4CTL = DMADSTINCR_3 | DMASRCBYTE | DMADSTBYTE | DMAEN;  /* RX first: ready for byte 1 */
+        DMA3SA = (uint16_t)(uintptr_t)&spi_dummy;
+        DMA3DA = UCA3TXBUF_ADDR;
+        DMA3SZ = n;
+        DMA3CTL = DMASRCBYTE | DMADSTBYTE | DMAEN;
+        kick_tx();
+        while (!(DMA4CTL & DMAIFG)) {}
+        DMA4CTL &= (uint16_t)~DMAIFG;
+        DMA3CTL &= (uint16_t)~DMAIFG;
     }
     cs_high();
 }
@@ -149,38 +161,40 @@ void hal_nvm_write(uint32_t addr, const void *src, uint16_t n)
     cs_high();
     fram_cmd(0x02, addr); /* WRITE */
     if (n) {
-        DMA0SA = (uint16_t)(uintptr_t)src;
-        DMA0DA = UCB1TXBUF_ADDR;
-        DMA0SZ = n;
-        DMA0CTL = DMASRCINCR_3 | DMASRCBYTE | DMADSTBYTE | DMAEN;
-        while (!(DMA0CTL & DMAIFG)) {}
-        DMA0CTL &= (uint16_t)~DMAIFG;
-        while (UCB1STATW & UCBUSY) {} /* the last byte has left the shift register */
-        (void)UCB1RXBUF;              /* drain: UCRXIFG clear for the next command */
+        DMA3SA = (uint16_t)(uintptr_t)src;
+        DMA3DA = UCA3TXBUF_ADDR;
+        DMA3SZ = n;
+        DMA3CTL = DMASRCINCR_3 | DMASRCBYTE | DMADSTBYTE | DMAEN;
+        kick_tx();
+        while (!(DMA3CTL & DMAIFG)) {}
+        DMA3CTL &= (uint16_t)~DMAIFG;
+        while (UCA3STATW & UCBUSY) {} /* the last byte has left the shift register */
+        (void)UCA3RXBUF;              /* drain: UCRXIFG clear for the next command */
     }
     cs_high();
 }
 
 /* ---- vector MAC ------------------------------------------------------------------------------------ */
 
-static int32_t clamp_mac(int64_t s)
-{
-    /* saturate_int32(2*s) >> 1 == s clamped to [-2^30, 2^30 - 1] (docs/q15-arithmetic.md) */
-    if (s > 0x3FFFFFFFLL) return 0x3FFFFFFFL;
-    if (s < -0x40000000LL) return -0x40000000L;
-    return (int32_t)s;
-}
-
 static int32_t mac_mpy32(const int16_t *a, const int16_t *b, uint16_t n)
 {
-    int64_t s = 0;
+    /* exact sum = wraps * 2^32 + s: s is the int32 sum with wrap-around, wraps counts its overflows
+     * (cheaper than 64-bit adds on a 16-bit CPU) */
+    uint32_t s = 0;
+    int16_t wraps = 0;
     for (uint16_t i = 0; i < n; i++) {
         MPYS = (uint16_t)a[i];
         OP2 = (uint16_t)b[i];
         __asm__ volatile("nop"); /* 16x16 result ready (UG MPY32 result availability) */
-        s += (int32_t)(((uint32_t)RESHI << 16) | RESLO);
+        uint32_t p = ((uint32_t)RESHI << 16) | RESLO, t = s + p;
+        if ((~(s ^ p) & (s ^ t)) & 0x80000000UL) wraps = (int16_t)(wraps + ((p & 0x80000000UL) ? -1 : 1));
+        s = t;
     }
-    return clamp_mac(s);
+    /* saturate_int32(2*sum) >> 1 == sum clamped to [-2^30, 2^30 - 1] (docs/q15-arithmetic.md) */
+    if (wraps > 0) return 0x3FFFFFFFL;
+    if (wraps < 0) return -0x40000000L;
+    int32_t v = (int32_t)s;
+    return v > 0x3FFFFFFFL ? 0x3FFFFFFFL : (v < -0x40000000L ? -0x40000000L : v);
 }
 
 static uint8_t lea_ok(const int16_t *p)
@@ -254,8 +268,7 @@ uint16_t hal_uart_read(uint8_t *buf, uint16_t n)
 
 void hal_power_yield(void)
 {
-    P5OUT |= YIELD_BIT;              /* SPI idle, CS high: P5.0 back to GPIO output, driven high */
-    P5SEL0 &= (uint8_t)~YIELD_BIT;
+    P5OUT |= YIELD_BIT;              /* the batch is committed (CS high): ask the supply to cut power */
     halt_lpm4();                     /* the supply cuts power; the next boot starts from reset */
 }
 
