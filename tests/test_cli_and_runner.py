@@ -60,7 +60,7 @@ def test_export_refuses_published_solution(tmp_path, capsys):
 def test_hil_run_and_refusals(tmp_path, capsys):
     art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS, proactive=False)
     out = tmp_path / "m.csv"
-    rc = hil_main(["run", "--artifact", str(art.directory), "--profile", "thevenin_tinas", "--ccap", "0.00047",
+    rc = hil_main(["run", "--artifact", str(art.directory), "--profile", "thevenin_tinas", "--ccap", "0.0001",
                    "--out", str(out)])
     if rc != 0:
         err = capsys.readouterr().err
