@@ -202,7 +202,7 @@ typedef struct {
 } operand;
 
 /* Source operand of Format I (also Format II's operand). Returns the cycle class. */
-static inline int src_operand(core *c, unsigned rs, unsigned as, int bw, operand *o, int want_value)
+static inline __attribute__((always_inline)) int src_operand(core *c, unsigned rs, unsigned as, int bw, operand *o, int want_value)
 {
     uint16_t *r = c->m.cpu.r;
     switch (as) {
@@ -248,7 +248,7 @@ static inline int src_operand(core *c, unsigned rs, unsigned as, int bw, operand
 }
 
 /* ---- Format I ---- */
-static int exec_fmt1(core *c, uint16_t op)
+static inline __attribute__((always_inline)) int exec_fmt1(core *c, uint16_t op)
 {
     uint16_t *r = c->m.cpu.r;
     unsigned opc = op >> 12, rs = (op >> 8) & 15, ad = (op >> 7) & 1, bw = (op >> 6) & 1, as = (op >> 4) & 3,
