@@ -221,8 +221,11 @@ class EmulatorTarget:
                         raise EmulatorError(f"no progress: {stalled} power cycles in a row ended before a preservation "
                                             f"batch could commit; the capacitor is too small for this design's tiles")
                 nvm = m.extfram.tobytes()
-                self.last_machine_stats = {"instructions": m.instructions, "pucs": m.pucs,
-                                           "energy_by_load_last_cycle": m.energy_by_load()}
+                reads, misses = m.fram_cache_stats()
+                self.last_machine_stats = {"instructions_last_power_cycle": m.instructions, "pucs": m.pucs,
+                                           "fram_reads": reads, "fram_misses": misses,
+                                           "energy_by_load_last_power_cycle": m.energy_by_load(),
+                                           "cycles_by_load_last_power_cycle": m.cycles_by_load()}
         except (EmulatorError, TwinError) as exc:
             self.state = TargetState.LOADED
             if isinstance(exc, TwinError):
