@@ -550,7 +550,7 @@ int twin_run(twin_t *m, const twin_run_args *args, twin_run_result *out)
         if (m->cycle >= c->end_cycle) { m->stop = TWIN_STOP_CYCLES; break; }
         if (m->cycle >= m->next_event) { advance_all(c); continue; }
         if (m->stall_cycles) { m->cycle += m->stall_cycles; m->stall_cycles = 0; continue; }
-        if (m->irq_any && (r[2] & TWIN_SR_GIE)) { accept_interrupt(c); continue; }
+        if (m->irq_any && (r[2] & TWIN_SR_GIE)) { accept_interrupt(c); skip = 0; continue; } /* a breakpoint at the ISR counts */
         if (r[2] & TWIN_SR_CPUOFF) {
             if (m->next_event == UINT64_MAX) { m->stop = TWIN_STOP_HALT; break; }
             uint64_t to = m->next_event;
