@@ -265,3 +265,29 @@ def test_interrupt_acceptance_reti_and_wake_from_lpm(tmp_path):
         m.clear_breaks()
         m.set_break(m.symbol("woke"))
         assert m.run(10_000).stop is Stop.BREAK and not (m.regs[2] & 0x10) and m.regs[11] != 0
+
+
+CLOCK_SETUP = """
+    mov #0xA500, &0x0160       ; CSCTL0: unlock
+    mov #0x0048, &0x0162       ; CSCTL1: DCORSEL | DCOFSEL_4 (16 MHz)
+    .global dividers
+dividers:
+    mov #0x0000, &0x0166       ; CSCTL3: MCLK, SMCLK /1
+    .global locked
+locked:
+    mov.b #0, &0x0161          ; CSCTL0_H: lock
+    .global done
+done:
+    nop
+"""
+
+
+def test_clock_system_and_fram_wait_states(tmp_path):
+    """Reset: DCO 8 MHz / 8 = 1 MHz (UG CS reset values); 16 MHz needs NWAITS >= 1 (UG FRCTL_A)."""
+    with _run_asm(tmp_path / "a" if (tmp_path / "a").mkdir() is None else tmp_path, "    mov #0xA510, &0x0140\n" + CLOCK_SETUP) as m:
+        assert m.mclk_hz() == 1e6
+        m.set_break(m.symbol("done"))
+        assert m.run(100_000).stop is Stop.BREAK and m.mclk_hz() == 16e6
+    with _run_asm(tmp_path / "b" if (tmp_path / "b").mkdir() is None else tmp_path, CLOCK_SETUP) as m:
+        out = m.run(100_000, raise_on_error=False)
+        assert out.stop is Stop.ERROR and "NWAITS=0" in m.error and f"PC=0x{m.symbol('dividers'):04x}" in m.error
