@@ -528,10 +528,12 @@ int twin_run(twin_t *m, const twin_run_args *args, twin_run_result *out)
         /* hot loop: everything that needs attention (peripheral access, SR change, interrupt request,
          * DMA stall, an event, the energy or cycle limit) sets c->limit to 0 or below the cycle count */
         if (LIKELY(!m->n_breakpoints)) {
+            uint64_t n = 0;
             while (LIKELY(m->cycle < c->limit)) {
                 m->cycle += (uint64_t)step(c);
-                m->instructions++;
+                n++;
             }
+            m->instructions += n;
         } else {
             while (m->cycle < c->limit) {
                 if (!skip) {
