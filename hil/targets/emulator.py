@@ -18,6 +18,7 @@ pseudo-terminal and are parsed with hil/serial_protocol.py.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import pty
@@ -40,7 +41,6 @@ from tinas.export.layout import CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
 from tinas.platform import Platform, load_platform
 
 NVM_SIZE = EXTFRAM_SIZE  # the whole external FRAM is the model's NVM
-NVM_BASE = 0x7000  # legacy: the old mspdebug emulator port's NVM window (hil/loader.py, hil/microbench.py)
 CHUNK_CYCLES = 1 << 20  # 65 ms at 16 MHz: short against a capacitor's RC time constant
 PROACTIVE_FLAG_OFFSET = 34  # header flags word (tinas/export/layout.py), bit 0 = proactive shutdown
 
@@ -128,6 +128,18 @@ class EmulatorTarget:
         fill[: len(blob)] = np.frombuffer(bytes(blob), dtype=np.uint8)
         return fill
 
+    @staticmethod
+    def _layer_counters(frames: list[Frame]) -> dict:
+        """Per-layer primitive counters from the LAYER-end frames, where the runtime sends them and
+        RunResult carries them (the cost-model work adds both); nothing otherwise."""
+        try:
+            from hil.serial_protocol import layer_counters  # type: ignore[attr-defined]
+        except ImportError:
+            return {}
+        if "layer_counters" not in {f.name for f in dataclasses.fields(RunResult)}:
+            return {}
+        return {"layer_counters": tuple(layer_counters(frames))}
+
     # -- the run -------------------------------------------------------------------------------
     def run(self, power: PowerModel, timeout_s: float = 600.0, proactive: bool | None = None) -> RunResult:
         """Run one inference. ``proactive`` overrides the artifact's one-batch-per-power-cycle flag
@@ -209,8 +221,11 @@ class EmulatorTarget:
                         raise EmulatorError(f"no progress: {stalled} power cycles in a row ended before a preservation "
                                             f"batch could commit; the capacitor is too small for this design's tiles")
                 nvm = m.extfram.tobytes()
-                self.last_machine_stats = {"instructions": m.instructions, "pucs": m.pucs,
-                                           "energy_by_load_last_cycle": m.energy_by_load()}
+                reads, misses = m.fram_cache_stats()
+                self.last_machine_stats = {"instructions_last_power_cycle": m.instructions, "pucs": m.pucs,
+                                           "fram_reads": reads, "fram_misses": misses,
+                                           "energy_by_load_last_power_cycle": m.energy_by_load(),
+                                           "cycles_by_load_last_power_cycle": m.cycles_by_load()}
         except (EmulatorError, TwinError) as exc:
             self.state = TargetState.LOADED
             if isinstance(exc, TwinError):
@@ -223,6 +238,7 @@ class EmulatorTarget:
         out_v = np.frombuffer(nvm[hdr["out_off"]: hdr["out_off"] + 2 * hdr["out_len"]], dtype="<i2").copy()
         ctrl = unpack(CTRL, CTRL_FIELDS, nvm[hdr["ctrl_off"]: hdr["ctrl_off"] + CTRL.size])
         return RunResult(
+            **self._layer_counters(run.frames),
             completed=True, output_correct=bool(np.array_equal(out_v, art.expected_output)), output=out_v.tobytes(),
             power_cycles=run.boots, cpu_cycles=run.cycles_total, modelled_cycles=0,
             compute_cycles=ctrl["compute_cycles"], preserve_cycles=ctrl["preserve_cycles"],
