@@ -129,23 +129,22 @@ class FirmwareFit:
     platform: Platform
 
 
-def fit_layers(layers: pd.DataFrame, min_cycles: float = 0.0) -> pd.DataFrame:
+def fit_layers(layers: pd.DataFrame) -> pd.DataFrame:
     """The per-layer rows the per-primitive fit uses: continuous runs when there are any (an intermittent
-    run's layers on the host restart cold in a new process every batch), at or above ``min_cycles``
-    (below a target's timer resolution a layer's cycles are noise)."""
+    run's layers on the host restart cold in a new process every batch)."""
     cont = layers[layers["power_mode"] == "continuous"]
-    use = cont if len(cont) else layers
-    return use[use["cycles"] >= max(min_cycles, 1e-9)]
+    return cont if len(cont) else layers
 
 
 def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.DataFrame | None = None,
         provenance: Provenance | None = None, min_cycles: float = 0.0) -> FirmwareFit:
     """Fit on the given rows only (the caller leaves networks out)."""
     k = FwConstants.of(base)
-    X, y, _ = _layer_points(fit_layers(layers, min_cycles), base)
+    X, y, _ = _layer_points(fit_layers(layers), base)
     Xm, ym = _micro_points(micro)
     X, y = np.vstack([X, Xm]), np.concatenate([y, ym])
-    prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles")
+    # layers near the timer's resolution (min_cycles) weigh in absolute terms, the others relatively
+    prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles", floor=min_cycles)
     clk = k.clock_hz
     # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
     tmp = _with(base, prim.theta, k.cycles[-1], k.boot_time_s)

@@ -168,8 +168,8 @@ def write_fw_report(res: LonoResult, out_dir: str | Path, target_note: str, titl
           "from the model's batches, trace-aware on targets with an energy model).", "",
           "## Held-out errors (before → after)", "", table(rows),
           "## Per layer (held-out, continuous runs)", "",
-          f"{int((~res.layers['timed']).sum())} per-layer rows below the timing floor are left out of the fit and of "
-          f"these figures.", "",
+          f"{int((~res.layers['timed']).sum())} per-layer rows below the timing floor are left out of these figures "
+          f"(the fit weighs them in absolute terms).", "",
           f"median |error| {_pct(lt['ape_after'], 50):.3g} % after ({_pct(lt['ape_before'], 50):.3g} % before), "
           f"p90 {_pct(lt['ape_after'], 90):.3g} % after; the original TiNAS model {_pct(lt['ape_tinas2025'], 50):.3g} % median.", "",
           "### By layer type", "", table(by_kind),
