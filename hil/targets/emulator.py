@@ -21,11 +21,11 @@ import numpy as np
 
 from hil.build import BuildResult, build_firmware
 from hil.drivers.mspdebug_sim import MspdebugSim, SimulatorError
-from hil.serial_protocol import Frame, FrameParser, FrameType
+from hil.serial_protocol import Frame, FrameParser, FrameType, layer_counters
 from hil.targets.base import Capability, PowerEvent, PowerModel, RunResult, TargetState, TargetStateError
 from tinas.errors import TinasError
 from tinas.export.artifact import LoadedArtifact, load_artifact
-from tinas.export.layout import CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
+from tinas.export.layout import COUNTER_FIELDS, COUNTERS, CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
 from tinas.platform import Platform, load_platform
 
 NVM_BASE, NVM_SIZE = 0x7000, 0x8F80  # firmware/ports/emulator/port_config.h
@@ -213,13 +213,17 @@ class EmulatorTarget:
         hdr = unpack(HEADER, HEADER_FIELDS, art.blob)
         out = np.frombuffer(nvm[hdr["out_off"]: hdr["out_off"] + 2 * hdr["out_len"]], dtype="<i2").copy()
         ctrl = unpack(CTRL, CTRL_FIELDS, nvm[hdr["ctrl_off"]: hdr["ctrl_off"] + CTRL.size])
+        got = {c["layer"]: c for c in layer_counters(run.frames)}  # the NVM table for a layer whose frame was lost
+        base = hdr["ctrl_off"] + CTRL.size + 2 * COUNTERS.size
+        counters = tuple(got.get(i) or unpack(COUNTERS, COUNTER_FIELDS, nvm[base + i * COUNTERS.size:])
+                         for i in range(hdr["n_layers"]))
         return RunResult(
             completed=True, output_correct=bool(np.array_equal(out, art.expected_output)), output=out.tobytes(),
             power_cycles=run.boots, cpu_cycles=run.cpu_total, modelled_cycles=run.modelled_total,
             compute_cycles=ctrl["compute_cycles"], preserve_cycles=ctrl["preserve_cycles"],
             recover_cycles=ctrl["recover_cycles"], active_time_s=run.used_total / clock, off_time_s=run.off_s,
             wall_time_s=time.perf_counter() - t_wall, timeline=tuple(run.timeline),
-            log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}",
+            log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}", layer_counters=counters,
         )
 
     def _end_cycle(self, run: _Run, power: PowerModel, clk: int, mod: int, clock: float, kind: str) -> None:
