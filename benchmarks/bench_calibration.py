@@ -91,7 +91,7 @@ def draw(seed: int, n: int, out: Path, nvm_limit: int | None = None) -> list[str
     return arts
 
 
-def run_draw(seed: int, n: int, out: Path, workers: int, target: str = "host") -> dict:
+def run_draw(seed: int, n: int, out: Path, workers: int, target: str = "host", brownout: bool = False) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     table = out / "measurements.csv"
     if not table.is_file():
@@ -101,7 +101,11 @@ def run_draw(seed: int, n: int, out: Path, workers: int, target: str = "host") -
 
             limit = NVM_SIZE
         arts = draw(seed, n, out, limit)
-        specs = [RunSpec(target, a, p, 0.005, seed=seed) for a in arts for p in PROFILES]
+        if brownout:  # no proactive shutdown, small capacitors: the device runs until it browns out
+            specs = [RunSpec(target, a, p, c, seed=seed, proactive=False) for a in arts
+                     for p, c in (("thevenin_tinas", 0.0001), ("solar_june", 0.00047), ("square_wave", 0.00047))]
+        else:
+            specs = [RunSpec(target, a, p, 0.005, seed=seed) for a in arts for p in PROFILES]
         rows, tls = run_matrix(specs, workers=workers)
         write_table(rows, table)
         write_layer_table([LayerRow(**x) for tl in tls for x in tl["layers"]], table)
@@ -124,10 +128,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default="runs/bench-calibration")
     ap.add_argument("--target", choices=("host", "emulator"), default="host")
+    ap.add_argument("--brownout", action="store_true",
+                    help="intermittent runs without proactive shutdown on small capacitors (emulator: brown-outs)")
     a = ap.parse_args()
     results = {}
     for seed in [int(x) for x in a.seeds.split(",")]:
-        results[seed] = run_draw(seed, a.networks, Path(a.out) / f"seed{seed}", a.workers, a.target)
+        results[seed] = run_draw(seed, a.networks, Path(a.out) / f"seed{seed}", a.workers, a.target, a.brownout)
         print(json.dumps({"seed": seed, **results[seed]}), flush=True)
     Path(a.out).mkdir(parents=True, exist_ok=True)
     (Path(a.out) / "summary.json").write_text(json.dumps(results, indent=1))

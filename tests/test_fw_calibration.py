@@ -153,6 +153,7 @@ def _synthetic_tables(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
                          "ccap_f": 0.005, "power_mode": mode, "active_time_s": a, "power_cycles": pc,
                          "imo_percent": 100 * (act - cont) / act if mode == "intermittent" else 0.0,
                          "output_correct": True, "cost_model_version": "firmware-cost-1",
+                         "proactive": int(mode == "intermittent"),
                          "artifact_dir": str(art.directory), "format": "hil.measurements", "version": 1})
     layers_df = pd.DataFrame(layers)
     layers_df["target_kind"] = "host"

@@ -169,16 +169,22 @@ def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: 
     return base.with_constants(upd, prov)
 
 
+def _proactive(r: pd.Series, a: _Art) -> bool:
+    """Whether the run shut down after every batch: recorded in the row, else the artifact's flag."""
+    v = int(r.get("proactive", -1)) if pd.notna(r.get("proactive", -1)) else -1
+    return a.proactive if v < 0 else bool(v)
+
+
 def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> int:
     if r["power_mode"] == "continuous":
         return 1
-    return predict_run(a.network, a.designs, platform, None, a.proactive, "host").power_cycles \
+    return predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host").power_cycles \
         if r["target_kind"] == "host" else _trace(r, a, platform).power_cycles
 
 
 def _trace(r: pd.Series, a: _Art, platform: Platform):  # noqa: ANN202
     p = platform.with_capacitor(float(r["ccap_f"])) if float(r["ccap_f"]) != platform.ccap_f else platform
-    return predict_run(a.network, a.designs, p, load_profile(str(r["profile"])), a.proactive, str(r["target_kind"]))
+    return predict_run(a.network, a.designs, p, load_profile(str(r["profile"])), _proactive(r, a), str(r["target_kind"]))
 
 
 def predict_rows(runs: pd.DataFrame, platform: Platform) -> pd.DataFrame:
@@ -189,7 +195,7 @@ def predict_rows(runs: pd.DataFrame, platform: Platform) -> pd.DataFrame:
         if r["power_mode"] == "continuous":
             pr = predict_run(a.network, a.designs, platform, None, False, "host")
         elif r["target_kind"] == "host":
-            pr = predict_run(a.network, a.designs, platform, None, a.proactive, "host")
+            pr = predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host")
         else:
             pr = _trace(r, a, platform)
         out.append({"pred_continuous_s": pr.continuous_s, "pred_active_s": pr.active_s,
