@@ -24,6 +24,7 @@ import pandas as pd
 from hil.calibration.fw_fit import BoundedFit, fit_bounded
 from hil.calibration.linear_fit import CalibrationError
 from hil.calibration.trace_predict import predict_run
+from hil.power.energy_model import active_power_w
 from hil.power.profile import load_profile
 from tinas.cost import evaluate_design
 from tinas.cost.firmware_model import FwConstants, count_matrix
@@ -162,9 +163,15 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
 
 def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: float,
           provenance: Provenance | None = None) -> Platform:
+    """A profile with fitted cycles; the energies follow from them at the device's active power, because
+    no target here meters energy per primitive (the emulator's energy model draws that constant power)."""
     upd = {f"{p}_cycles": float(v) for p, v in zip(LAYER_PRIMS, prim_cycles)}
     upd["layer_cycles"] = float(layer_cycles)
     upd["boot_time_s"] = float(boot_s)
+    j_per_cycle = active_power_w(base) / base.cpu_clock_hz
+    upd |= {f"{p}_energy_j": v * j_per_cycle for p, v in zip(LAYER_PRIMS, prim_cycles)}
+    upd["layer_energy_j"] = float(layer_cycles) * j_per_cycle
+    upd["boot_energy_j"] = float(boot_s) * active_power_w(base)
     prov = provenance or Provenance("hil calibrate --cost-model firmware (leave-one-network-out fold)", "-", "-")
     return base.with_constants(upd, prov)
 
