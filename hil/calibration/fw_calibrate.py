@@ -15,7 +15,7 @@ not one per profile), its intermittent runs one point each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
@@ -222,7 +222,6 @@ class LonoResult:
     layers: pd.DataFrame  # per-layer: measured, before, after, tinas2025
     folds: list[FirmwareFit]
     final: FirmwareFit
-    warnings: list[str] = field(default_factory=list)
 
 
 def calibrate_lono(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.DataFrame | None = None,

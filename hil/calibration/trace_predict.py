@@ -19,7 +19,6 @@ from hil.power.energy_model import EnergyModel, active_power_w
 from hil.power.profile import PowerProfile
 from tinas.cost.firmware_model import FwConstants, count_matrix
 from tinas.cost.fw_counts import Tilings, firmware_layers, layer_counts
-from tinas.errors import TinasError
 from tinas.network import LayerDesign, Network
 from tinas.platform import FIRMWARE_PRIMITIVES, Platform
 

@@ -18,7 +18,6 @@ from scipy import stats
 
 from hil.calibration.fw_calibrate import QUANTITIES, LonoResult, evaluation_points
 from hil.report.markdown import table
-from tinas.platform import FIRMWARE_PRIMITIVES
 from tinas.records import atomic_path, atomic_write_text
 
 LABELS = {"continuous_latency": "latency under continuous power (s)", "active_time": "active time, intermittent (s)",
