@@ -191,7 +191,17 @@ def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> int:
 
 def _trace(r: pd.Series, a: _Art, platform: Platform):  # noqa: ANN202
     p = platform.with_capacitor(float(r["ccap_f"])) if float(r["ccap_f"]) != platform.ccap_f else platform
-    return predict_run(a.network, a.designs, p, load_profile(str(r["profile"])), _proactive(r, a), str(r["target_kind"]))
+    return predict_run(a.network, a.designs, p, _profile(str(r["profile"])), _proactive(r, a), str(r["target_kind"]),
+                       need_off_time=False)
+
+
+_PROFILES: dict[str, object] = {}
+
+
+def _profile(name: str):  # noqa: ANN202 - PowerProfile, parsed once per process
+    if name not in _PROFILES:
+        _PROFILES[name] = load_profile(name)
+    return _PROFILES[name]
 
 
 def predict_rows(runs: pd.DataFrame, platform: Platform) -> pd.DataFrame:
