@@ -31,13 +31,13 @@ import numpy as np
 
 from hil.build import BuildResult, build_firmware
 from hil.power.energy_model import EnergyModel
-from hil.serial_protocol import Frame, FrameParser, FrameType
+from hil.serial_protocol import Frame, FrameParser, FrameType, layer_counters
 from hil.targets.base import Capability, PowerEvent, PowerModel, RunResult, TargetState, TargetStateError
 from hil.twin.device_table import DeviceTable, load_device_table
 from hil.twin.machine import EXTFRAM_SIZE, Machine, Stop, TwinError
 from tinas.errors import TinasError
 from tinas.export.artifact import LoadedArtifact, load_artifact
-from tinas.export.layout import CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
+from tinas.export.layout import COUNTER_FIELDS, COUNTERS, CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
 from tinas.platform import Platform, load_platform
 
 NVM_SIZE = EXTFRAM_SIZE  # the whole external FRAM is the model's NVM
@@ -127,18 +127,6 @@ class EmulatorTarget:
             struct.pack_into("<H", blob, PROACTIVE_FLAG_OFFSET, (flags | 1) if proactive else (flags & ~1))
         fill[: len(blob)] = np.frombuffer(bytes(blob), dtype=np.uint8)
         return fill
-
-    @staticmethod
-    def _layer_counters(frames: list[Frame]) -> dict:
-        """Per-layer primitive counters from the LAYER-end frames, where the runtime sends them and
-        RunResult carries them (the cost-model work adds both); nothing otherwise."""
-        try:
-            from hil.serial_protocol import layer_counters  # type: ignore[attr-defined]
-        except ImportError:
-            return {}
-        if "layer_counters" not in {f.name for f in dataclasses.fields(RunResult)}:
-            return {}
-        return {"layer_counters": tuple(layer_counters(frames))}
 
     # -- the run -------------------------------------------------------------------------------
     def run(self, power: PowerModel, timeout_s: float = 600.0, proactive: bool | None = None) -> RunResult:
@@ -237,13 +225,16 @@ class EmulatorTarget:
         self.state = TargetState.LOADED
         out_v = np.frombuffer(nvm[hdr["out_off"]: hdr["out_off"] + 2 * hdr["out_len"]], dtype="<i2").copy()
         ctrl = unpack(CTRL, CTRL_FIELDS, nvm[hdr["ctrl_off"]: hdr["ctrl_off"] + CTRL.size])
+        got = {c["layer"]: c for c in layer_counters(run.frames)}  # the NVM table for a layer whose frame was lost
+        base = hdr["ctrl_off"] + CTRL.size + 2 * COUNTERS.size
+        counters = tuple(got.get(i) or unpack(COUNTERS, COUNTER_FIELDS, nvm[base + i * COUNTERS.size:])
+                         for i in range(hdr["n_layers"]))
         return RunResult(
-            **self._layer_counters(run.frames),
             completed=True, output_correct=bool(np.array_equal(out_v, art.expected_output)), output=out_v.tobytes(),
             power_cycles=run.boots, cpu_cycles=run.cycles_total, modelled_cycles=0,
             compute_cycles=ctrl["compute_cycles"], preserve_cycles=ctrl["preserve_cycles"],
             recover_cycles=ctrl["recover_cycles"], active_time_s=run.cycles_total / f_clk, off_time_s=run.off_s,
             wall_time_s=time.perf_counter() - t_wall, timeline=tuple(run.timeline),
             log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}; twin device table "
-                f"v{self.table.version}", energy_j=run.energy_j,
+                f"v{self.table.version}", energy_j=run.energy_j, layer_counters=counters,
         )
