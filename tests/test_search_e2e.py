@@ -16,7 +16,7 @@ from tinas.cli import main as tinas_main
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = json.dumps({
     "NAS_SSOPTIMIZER_SETTINGS": {"SUBNET_SAMPLE_SIZE": 12},
-    "NAS_EVOSEARCH_SETTINGS": {"POP_SIZE": 8, "GENERATIONS": 2},
+    "NAS_EVOSEARCH_SETTINGS": {"POP_SIZE": 8, "GENERATIONS": 2, "FIXED_NUM_CPU_WORKERS": 1},
     "NAS_SETTINGS_PER_DATASET": {"DIGITS": {"TRAIN_SUPERNET_EPOCHS": 2, "FINETUNE_SUBNET_EPOCHS": 1, "ACC_ADAPT_STEPS": 2,
                                             "TRAIN_MAX_STEPS_PER_EPOCH": 6}},
 })
