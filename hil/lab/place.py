@@ -37,7 +37,7 @@ def add_board_drivers(target: Target) -> None:
     from hil.lab.supply_driver import ScpiSupplyDriver
 
     for protocol, make in (("ConsoleProtocol", SerialDriver), ("FrameDriver", FrameDriver),
-                           ("MspdebugDriver", MspdebugDriver), ("PowerProtocol", ScpiSupplyDriver),
+                           ("BootstrapProtocol", MspdebugDriver), ("PowerProtocol", ScpiSupplyDriver),
                            ("MSP430Strategy", MSP430Strategy)):
         try:
             target.get_driver(protocol, activate=False)
