@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
+from pathlib import Path
+
 from hil.lab.address import BoardAddress
 from hil.measurements import to_frame, write_table
 from hil.report.timeline import plot_timeline
@@ -32,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run the matrix as Ray tasks on the cluster at ADDRESS (none: a local cluster)")
     p.add_argument("--out", required=True, help="measurement table (.csv or .parquet)")
+    p.add_argument("--log", default=None, metavar="FILE",
+                   help="run log: UART frames, supply commands, probe calls (default: the table's name + .log)")
     p.set_defaults(func=run)
 
 
@@ -61,8 +66,24 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
 
 def run(args: argparse.Namespace) -> int:
     specs = build_specs(args)
-    rows, timelines = run_matrix(specs, workers=args.workers, use_ray=args.ray is not None,
-                                 ray_address=args.ray or None)
+    log_path = Path(args.log) if args.log else Path(args.out).with_suffix(".log")
+    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("hil")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("hil run: %d run(s) on target %s", len(specs), args.target)
+        rows, timelines = run_matrix(specs, workers=args.workers, use_ray=args.ray is not None,
+                                     ray_address=args.ray or None)
+    except TinasError as exc:
+        logger.error("%s", exc)
+        raise type(exc)(f"{exc}\n  log: {log_path}") from None
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        handler.close()
     out = write_table(rows, args.out)
     df = to_frame(rows)
     cols = ["artifact_name", "profile", "ccap_f", "power_mode", "output_correct", "power_cycles", "latency_s",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,9 @@ import numpy as np
 from labgrid.factory import target_factory
 from labgrid.step import step
 from labgrid.strategy.common import Strategy, StrategyError, never_retry
+
+
+LOG = logging.getLogger("hil.lab.strategy")
 
 
 class Status(enum.Enum):
@@ -116,6 +120,8 @@ class MSP430Strategy(Strategy):
                 self.frames.drain()
                 self.flasher.reset()
                 send_blob(self.frames.port(), self.images.blob)
+                LOG.info("model blob of %d B loaded over the UART, CRC-32 confirmed by the device",
+                         len(self.images.blob))
             self.flasher.load(self.images.elf, force=self.images.loader_elf is not None)
         finally:
             self.power.off()
