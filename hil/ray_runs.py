@@ -33,6 +33,8 @@ def _code_version() -> str:
     h = hashlib.sha256()
     for pattern in ("hil/**/*.py", "tinas/**/*.py", "firmware/**/*.c", "firmware/**/*.h", "firmware/**/*.ld"):
         for f in sorted(ROOT.glob(pattern)):
+            if "build" in f.relative_to(ROOT).parts or "__pycache__" in f.parts:
+                continue  # outputs, not sources
             h.update(str(f.relative_to(ROOT)).encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
