@@ -116,8 +116,7 @@ def _from_env(address: BoardAddress) -> BoardLease:
         if isinstance(exc, Exception) and not isinstance(exc, BoardUnavailable):
             raise BoardUnavailable(f"{address.env}: target {role}: {exc}") from None
         raise
-    return BoardLease(target, BoardAddress(env=address.env, place=None, coordinator=address.coordinator),
-                      session=session, env=env, place=place)
+    return BoardLease(target, address, session=session, env=env, place=place)
 
 
 def _remote_place_of(target_config: dict) -> str | None:
