@@ -53,6 +53,7 @@ def main() -> None:
         prof = import_shepherd(rec)
         res["import_s"] = round(time.perf_counter() - t0, 3)
         res["bins"] = int(prof.time_s.size)
+        print(json.dumps(res), flush=True)
         if a.old:
             spec = importlib.util.spec_from_file_location("old_shepherd", a.old)
             mod = importlib.util.module_from_spec(spec)
@@ -61,7 +62,7 @@ def main() -> None:
             old = mod.import_shepherd(rec)
             res["old_import_s"] = round(time.perf_counter() - t0, 3)
             res["max_abs_diff_w"] = float(np.max(np.abs(old.power_w - prof.power_w)))
-    print(json.dumps(res))
+            print(json.dumps(res))
 
 
 if __name__ == "__main__":

@@ -70,3 +70,13 @@ def test_hil_run_on_a_tampered_artifact_exits_2(art, tmp_path, capsys):
     out = tmp_path / "m.csv"
     assert main(["run", "--target", "host", "--artifact", str(art), "--out", str(out)]) == 2
     assert "model.h" in capsys.readouterr().err and not out.exists()
+
+
+def test_artifact_folder_and_files_are_shareable(art):
+    import os
+    import stat
+
+    m = os.umask(0)
+    os.umask(m)
+    assert stat.S_IMODE(os.stat(art).st_mode) == 0o777 & ~m  # mkdtemp's 0700 is not kept
+    assert stat.S_IMODE(os.stat(art / "artifact.json").st_mode) == 0o666 & ~m  # atomic writes: not 0600

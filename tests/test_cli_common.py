@@ -67,3 +67,12 @@ def test_pipeline_capacitor_error_suggests_a_flag_it_has(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["pipeline", "--help"])
     assert "--rehm" in capsys.readouterr().out
+
+
+def test_line_mode_rate_limits_explicit_refreshes():
+    buf = io.StringIO()
+    bar = tqdm(range(1000), desc="train", file=buf, mininterval=3600)
+    for _ in bar:
+        bar.set_postfix(loss="1.0")  # refreshes on every step in tqdm
+    lines = [ln for ln in buf.getvalue().splitlines() if ln]
+    assert len(lines) <= 3 and "1000/1000" in lines[-1]

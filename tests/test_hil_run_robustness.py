@@ -72,6 +72,9 @@ def test_a_second_writer_of_the_same_out_is_refused(art, tmp_path, monkeypatch, 
         assert main(_args(art, out)) == 2
     assert "another 'hil run'" in capsys.readouterr().err and not out.exists()
     assert main(_args(art, out)) == 0 and len(pd.read_csv(out)) == 2
+    shown = capsys.readouterr().out
+    assert "cpu_cycles" not in shown and "modelled_cycles" not in shown  # no legend for columns not shown
+    assert "1 run (2 rows" in shown
     before = out.read_bytes()
     assert main(_args(art, out)) == 2 and out.read_bytes() == before  # exists: refused without --force
     assert "--force" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 from tqdm import tqdm as _tqdm
@@ -32,11 +33,19 @@ def set_quiet(quiet: bool) -> None:
 
 
 class LineTqdm(_tqdm):
-    """tqdm that writes one '\\n'-terminated line per refresh instead of redrawing with '\\r'."""
+    """tqdm that writes one '\\n'-terminated line per refresh instead of redrawing with '\\r', at most one
+    per ``mininterval`` (explicit refreshes such as ``set_postfix`` included), plus the first and last."""
+
+    _last_line = -float("inf")
 
     def display(self, msg: str | None = None, pos: int | None = None) -> bool:  # noqa: D102
         if msg == "":  # tqdm clearing a leave=False bar: nothing to erase in line mode
             return True
+        now = time.monotonic()
+        final = self.disable or (self.total is not None and self.n >= self.total)  # close() disables first
+        if msg is None and not final and now - self._last_line < self.mininterval:
+            return True
+        self._last_line = now
         line = msg if msg is not None else self.__str__()
         if line:
             self.fp.write(line.rstrip() + "\n")

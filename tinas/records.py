@@ -20,10 +20,19 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from tinas.errors import ContractError
 
 
-def _umask() -> int:
+def _read_umask() -> int:
+    """The process umask, read once at import (os.umask can only be read by setting it, which is racy
+    once threads run)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()
+
+
+def _umask() -> int:
+    return _UMASK
 
 
 @contextlib.contextmanager

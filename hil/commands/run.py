@@ -191,6 +191,6 @@ def run(args: argparse.Namespace) -> int:
 
     png = plot_timeline(res.timelines[0], out.with_suffix(".timeline.png"))
     n_ok = int(df["output_correct"].sum())
-    print(f"\n{res.total} runs ({len(df)} rows: intermittent + continuous), {n_ok} of {len(df)} outputs correct"
+    print(f"\n{res.total} run{'s' if res.total != 1 else ''} ({len(df)} rows: intermittent + continuous), {n_ok} of {len(df)} outputs correct"
           f"\nmeasurements: {out}\ntimeline of the first run: {png}")
     return 0 if df["output_correct"].all() else 1

@@ -22,6 +22,7 @@ from tinas.quant.graph import ExportError, QLayer
 from tinas.quant.q15 import quantize_input
 from tinas.quant.quantize import QModel, quantize
 from tinas.quant.reference import run
+from tinas.records import _umask
 
 RT_VM_WORDS = 1024  # firmware/include/rt_config.h
 RT_MAX_TM = 256
@@ -219,9 +220,7 @@ def export_model(network: Network, designs: list[LayerDesign], weights: dict[str
     d = Path(out_dir)
     d.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", dir=d.parent))
-    mask = os.umask(0)
-    os.umask(mask)
-    tmp.chmod(0o777 & ~mask)  # mkdtemp makes 0700; an artifact is for sharing
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; an artifact is for sharing
     try:
         (tmp / "model.bin").write_bytes(blob)
         (tmp / "model.h").write_text(c_header(blob, name))
