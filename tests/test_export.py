@@ -25,6 +25,7 @@ def small_net(width=0.5):
     return to_network(cfg, get_space("DIGITS"))
 
 
+@pytest.mark.tools("gcc")
 def test_layout_matches_c_header(tmp_path):
     exe = tmp_path / "probe"
     subprocess.run(["gcc", "-std=c99", f"-I{FIRMWARE_DIR / 'include'}", "-o", str(exe),

@@ -40,11 +40,13 @@ def c_send(lib, ftype, payload):
     return bytes((ctypes.c_uint8 * n.value).in_dll(lib, "out"))
 
 
+@pytest.mark.tools("gcc")
 def test_crc_reference_value(c_frames):
     assert crc16_ccitt(b"123456789") == 0x29B1  # CRC-16/CCITT-FALSE check value
     assert c_frames.rt_crc16(0xFFFF, b"123456789", 9) == 0x29B1
 
 
+@pytest.mark.tools("gcc")
 def test_c_encoder_matches_python(c_frames):
     a = c_send(c_frames, FrameType.DONE, bytes(range(16)))
     b = c_send(c_frames, FrameType.LOG, b"hello")
