@@ -62,7 +62,12 @@ def test_board_path_with_stand_ins(tmp_path):
     board.close()
     emu.close()
     assert r.output_correct and r.power_cycles == result["emu"].power_cycles
-    assert r.compute_cycles == result["emu"].compute_cycles
+    # the board path reads the counters from the DONE frame; the emulator reads the ones committed to its
+    # NVM: equal only if the firmware commits all three (both sides run one firmware, so this is a check
+    # of the transport and of the commits, not of the counts; those are checked by hand on the host port)
+    e = result["emu"]
+    assert (r.compute_cycles, r.preserve_cycles, r.recover_cycles) == (e.compute_cycles, e.preserve_cycles,
+                                                                         e.recover_cycles)
     assert "supply replay" in r.log
     acquire_board(boards).release()  # the board was released
 
