@@ -31,6 +31,7 @@ from tinas.cost.fw_counts import Tilings, firmware_layers, fits_firmware  # noqa
 from tinas.export import export_model  # noqa: E402
 from tinas.network import LayerDesign  # noqa: E402
 from tinas.platform import load_platform  # noqa: E402
+from tinas.quant.graph import ExportError  # noqa: E402
 from tinas.quant.synthetic import random_inputs, random_weights  # noqa: E402
 from tinas.search_space import get_space, to_network  # noqa: E402
 from tinas.search_space.choices import block_choice_list, sample_subnet  # noqa: E402
@@ -60,7 +61,7 @@ def random_designs(net, rng: np.random.Generator) -> list[LayerDesign]:  # noqa:
     return out
 
 
-def draw(seed: int, n: int, out: Path) -> list[str]:
+def draw(seed: int, n: int, out: Path, nvm_limit: int | None = None) -> list[str]:
     rng = np.random.default_rng(seed)
     fw = load_platform().with_cost_model("firmware")
     arts = []
@@ -80,24 +81,38 @@ def draw(seed: int, n: int, out: Path) -> list[str]:
             designs = random_designs(net, rng)
         h, w = (res, 1) if space.use_1d else (res, res)
         d = out / "artifacts" / f"s{seed}-net{len(arts):02d}"
-        export_model(net, designs, random_weights(net, rng), random_inputs((h, w, space.input_channels), 8, rng), d,
-                     platform=load_platform(), name=f"s{seed}-net{len(arts):02d}", source=cfg.key, proactive=True)
+        try:
+            export_model(net, designs, random_weights(net, rng), random_inputs((h, w, space.input_channels), 8, rng), d,
+                         platform=load_platform(), name=f"s{seed}-net{len(arts):02d}", source=cfg.key, proactive=True,
+                         nvm_limit_bytes=nvm_limit)
+        except ExportError:
+            continue  # too large for the target's NVM window: draw another
         arts.append(str(d))
     return arts
 
 
-def run_draw(seed: int, n: int, out: Path, workers: int) -> dict:
+def run_draw(seed: int, n: int, out: Path, workers: int, target: str = "host", brownout: bool = False) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     table = out / "measurements.csv"
     if not table.is_file():
-        arts = draw(seed, n, out)
-        specs = [RunSpec("host", a, p, 0.005, seed=seed) for a in arts for p in PROFILES]
+        limit = None
+        if target == "emulator":
+            from hil.targets.emulator import NVM_SIZE
+
+            limit = NVM_SIZE
+        arts = draw(seed, n, out, limit)
+        if brownout:  # no proactive shutdown, small capacitors: the device runs until it browns out
+            specs = [RunSpec(target, a, p, c, seed=seed, proactive=False) for a in arts
+                     for p, c in (("thevenin_tinas", 0.0001), ("solar_june", 0.00047), ("square_wave", 0.00047))]
+        else:
+            specs = [RunSpec(target, a, p, 0.005, seed=seed) for a in arts for p in PROFILES]
         rows, tls = run_matrix(specs, workers=workers)
         write_table(rows, table)
         write_layer_table([LayerRow(**x) for tl in tls for x in tl["layers"]], table)
     runs, layers = read_tables([table]), read_layer_tables([table])
-    res = calibrate_lono(runs, layers, load_platform(), run_ids=f"seed {seed}", progress=True, min_cycles=HOST_FLOOR)
-    write_fw_report(res, out / "report", target_note(runs), title=f"Firmware cost model on the host target, draw {seed}")
+    res = calibrate_lono(runs, layers, load_platform(), run_ids=f"seed {seed}", progress=True,
+                         min_cycles=HOST_FLOOR if target == "host" else 0.0)
+    write_fw_report(res, out / "report", target_note(runs), title=f"Firmware cost model on the {target} target, draw {seed}")
     s = summary(res)
     lt = layer_errors(res)
     s["per_layer"] = {"median_after_percent": float(lt["ape_after"].median()), "p90_after_percent": float(lt["ape_after"].quantile(0.9)),
@@ -112,10 +127,13 @@ def main() -> None:
     ap.add_argument("--networks", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default="runs/bench-calibration")
+    ap.add_argument("--target", choices=("host", "emulator"), default="host")
+    ap.add_argument("--brownout", action="store_true",
+                    help="intermittent runs without proactive shutdown on small capacitors (emulator: brown-outs)")
     a = ap.parse_args()
     results = {}
     for seed in [int(x) for x in a.seeds.split(",")]:
-        results[seed] = run_draw(seed, a.networks, Path(a.out) / f"seed{seed}", a.workers)
+        results[seed] = run_draw(seed, a.networks, Path(a.out) / f"seed{seed}", a.workers, a.target, a.brownout)
         print(json.dumps({"seed": seed, **results[seed]}), flush=True)
     Path(a.out).mkdir(parents=True, exist_ok=True)
     (Path(a.out) / "summary.json").write_text(json.dumps(results, indent=1))

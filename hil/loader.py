@@ -15,9 +15,8 @@ import zlib
 import serial
 
 from hil.build import build_firmware
-from hil.drivers.mspdebug_sim import MspdebugSim
 from hil.serial_protocol import FrameParser, encode_frame
-from hil.targets.emulator import NVM_BASE, NVM_SIZE
+from hil.twin.machine import EXTFRAM_SIZE, Machine, Stop
 from tinas.errors import TinasError
 
 LOAD, ACK, LOAD_END = 0x10, 0x11, 0x12
@@ -54,47 +53,42 @@ def send_blob(port: serial.Serial, blob: bytes, timeout_s: float = 10.0) -> None
 
 
 def load_on_emulator(blob: bytes, timeout_s: float = 60.0, send=None) -> bytes:
-    """Run the loader image in the simulator with ``send_blob`` (or ``send(port, blob, timeout_s)``, for
-    tests that damage the transfer) on the other end of a pty; returns the NVM window afterwards (the
-    end-to-end test of both sides)."""
-    if len(blob) > NVM_SIZE:
-        raise LoadError(f"blob of {len(blob)} B exceeds the emulator's {NVM_SIZE} B NVM window")
-    elf = build_firmware("emulator", flags=("-DTINAS_LOADER",)).elf
+    """Run the loader image (the fr5994 ELF built with -DTINAS_LOADER) on the FR5994 twin with
+    ``send_blob`` (or ``send(port, blob, timeout_s)``, for tests that damage the transfer) on the other end
+    of a pty; returns the external FRAM afterwards (the end-to-end test of both sides: UART frames in,
+    SPI/DMA writes to the external FRAM, the CRC read back)."""
+    if len(blob) > EXTFRAM_SIZE:
+        raise LoadError(f"blob of {len(blob)} B exceeds the external FRAM's {EXTFRAM_SIZE} B")
+    elf = build_firmware("fr5994", flags=("-DTINAS_LOADER",)).elf
     master, slave = pty.openpty()
     port = serial.Serial(os.ttyname(slave), timeout=0.05)
+    os.set_blocking(master, False)
     errors: list[BaseException] = []
     host = threading.Thread(target=lambda: _guard(errors, send or send_blob, port, blob, timeout_s))
     try:
-        with MspdebugSim() as sim:
-            sim.prog(elf)
-            addr = {n: sim.sym(n) for n in ("hal_uart_read", "hal_uart_write", "hal_done", "hal_fatal")}
-            for n in addr:
-                sim.cmd(f"setbreak {n}")
-            sim.cmd("reset")
+        with Machine() as m:
+            m.load_elf(elf)
+            m.power_on(0)
             host.start()
             deadline = time.monotonic() + timeout_s
             while True:
-                sim.run(timeout=max(1.0, deadline - time.monotonic()))
-                regs = sim.regs()
-                pc = regs["PC"]
-                if pc in (addr["hal_done"], addr["hal_fatal"]):
+                out = m.run(1 << 16, raise_on_error=False)
+                data, _ = m.uart_drain()
+                if data:
+                    os.write(master, data)
+                if out.stop is Stop.ERROR:
+                    raise LoadError(f"loader firmware on the twin: {m.error}")
+                if out.stop is Stop.HALT:
                     break
-                if pc == addr["hal_uart_write"]:
-                    if regs["R13"]:
-                        os.write(master, sim.read(regs["R12"], regs["R13"]))
-                    n = 0
-                else:  # hal_uart_read: wait for the host's bytes
-                    r, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
-                    if not r:
-                        raise LoadError("the loader waited for serial input that never came")
-                    data = os.read(master, min(regs["R13"], 256))
-                    sim.write(regs["R12"], data)
-                    n = len(data)
-                sp = regs["SP"]
-                sim.set_reg("R12", n)
-                sim.set_reg("PC", struct.unpack("<H", sim.read(sp, 2))[0])
-                sim.set_reg("SP", sp + 2)
-            nvm = sim.read(NVM_BASE, NVM_SIZE)
+                r, _, _ = select.select([master], [], [], 0.0 if data else 0.002)
+                if r:
+                    try:
+                        m.uart_feed(os.read(master, 4096))
+                    except BlockingIOError:
+                        pass
+                if time.monotonic() > deadline:
+                    raise LoadError("the loader did not finish (no serial input, or it never answered)")
+            nvm = m.extfram.tobytes()
     finally:
         host.join(timeout_s)
         port.close()

@@ -60,11 +60,13 @@ class MeasurementRow:
     platform_hash: str
     artifact_dir: str = ""
     predicted_components: str = "{}"  # JSON: {"int": {rb, fd, fl, cp, bd, bl}, "cont": {fd, cp, bd}} in seconds
+    proactive: int = -1  # 1/0: the run shut down after every committed batch or not; -1: not recorded
     format: str = FORMAT
     version: int = VERSION
 
 
 COLUMNS = [f.name for f in dataclasses.fields(MeasurementRow)]
+OPTIONAL_COLUMNS = {"proactive": -1}  # added later; tables written before them read with these defaults
 
 
 def to_frame(rows: list[MeasurementRow]) -> pd.DataFrame:
@@ -93,6 +95,9 @@ def read_tables(paths: list[str | Path]) -> pd.DataFrame:
             df = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
         except Exception as exc:  # pandas raises many kinds
             raise MeasurementError(f"{p}: cannot read measurements ({exc})") from None
+        for col, default in OPTIONAL_COLUMNS.items():
+            if col not in df.columns:
+                df[col] = default
         missing = sorted(set(COLUMNS) - set(df.columns))
         if missing:
             raise MeasurementError(f"{p}: not a {FORMAT} table (missing columns {', '.join(missing[:5])})")

@@ -1,8 +1,9 @@
 """Microbenchmarks of the cost model's primitives on a target, and the linear fits they give.
 
 The microbenchmark image (built with -DTINAS_MICROBENCH) times NVM reads and writes and the vector MAC
-across sizes and the scalar ops, and leaves its records in NVM. On the emulator the cycles are the
-simulator's CPU cycles plus the modelled SPI/DMA cycles of each NVM command.
+across sizes and the scalar ops, and leaves its records in NVM. On the emulator (the FR5994 twin running
+the fr5994 microbenchmark ELF) the cycles are the twin's MCLK cycles read from Timer_A0 by the firmware,
+as on a board.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import pandas as pd
 
 from hil.build import build_firmware
 from hil.calibration.linear_fit import LinearFit, fit_linear
-from hil.drivers.mspdebug_sim import MspdebugSim
-from hil.targets.emulator import NVM_BASE, NVM_SIZE
+from hil.twin.machine import Machine, Stop
 from tinas.errors import TinasError
 from tinas.platform import Platform, load_platform
 
@@ -34,36 +34,31 @@ def predicted_cycles(kind: str, size: int, p: Platform) -> float:
 
 
 def run_microbench_emulator(platform: Platform | None = None, timeout_s: float = 120.0) -> pd.DataFrame:
+    """Run the microbenchmark image on the FR5994 twin and read its records from the external FRAM."""
+    import time
+
     platform = platform or load_platform()
-    build = build_firmware("emulator", platform, flags=("-DTINAS_MICROBENCH",))
-    with MspdebugSim() as sim:
-        sim.cmd("simio add tracer tr")
-        sim.prog(build.elf)
-        sim.write(NVM_BASE, bytes(NVM_SIZE))
-        addr = {n: sim.sym(n) for n in ("hal_cycles_now", "hal_done", "hal_fatal")}
-        var = sim.sym("hal_emu_modelled_cycles")
-        for n in addr:
-            sim.cmd(f"setbreak {n}")
-        sim.cmd("reset")
+    build = build_firmware("fr5994", platform, flags=("-DTINAS_MICROBENCH",))
+    deadline = time.monotonic() + timeout_s
+    with Machine() as m:
+        m.load_elf(build.elf)
+        m.extfram[:] = 0
+        m.power_on(0)
         while True:
-            sim.run(timeout=timeout_s)
-            regs = sim.regs()
-            if regs["PC"] == addr["hal_done"]:
+            out = m.run(1 << 22, raise_on_error=False)
+            if out.stop is Stop.ERROR:
+                raise TinasError(f"microbenchmark firmware on the twin: {m.error}")
+            if out.stop is Stop.HALT:
+                if not m.pin(1, 0):
+                    raise TinasError("microbenchmark firmware stopped with a fatal error")
                 break
-            if regs["PC"] == addr["hal_fatal"]:
-                raise TinasError("microbenchmark firmware stopped with a fatal error")
-            _, clk = sim.counters()
-            used = clk + struct.unpack("<I", sim.read(var, 4))[0]
-            sim.set_reg("R12", used & 0xFFFF)
-            sim.set_reg("R13", used >> 16)
-            sp = regs["SP"]
-            sim.set_reg("PC", struct.unpack("<H", sim.read(sp, 2))[0])
-            sim.set_reg("SP", sp + 2)
-        head = sim.read(NVM_BASE, 8)
+            if time.monotonic() > deadline:
+                raise TinasError(f"microbenchmark firmware did not finish within {timeout_s} s")
+        head = m.extfram[:8].tobytes()
         magic, n = struct.unpack_from("<HH", head)
         if magic != 0x424D:
             raise TinasError("microbenchmark results not found in NVM")
-        raw = sim.read(NVM_BASE + 8, 8 * n)
+        raw = m.extfram[8: 8 + 8 * n].tobytes()
     rows = []
     fw = hashlib.sha256(build.elf.read_bytes()).hexdigest()[:16]
     for i in range(n):

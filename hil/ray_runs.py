@@ -4,7 +4,7 @@ one started for the run.
 
 Rows come back in the order of the specs, so the measurement file is the one a local run writes
 (run ids, timestamps and wall times aside). Every node needs this project installed at the same
-commit; a task checks the versions of tinas-hil and the cost model against the driver's and refuses
+commit; a task compares a digest of its code (hil/, tinas/, firmware/) with the driver's and refuses
 to run on a mismatch instead of mixing rows from two codes. Board runs take their board from the
 coordinator place named in the spec, from whichever node runs the task.
 """
@@ -25,19 +25,22 @@ class RayRunError(TinasError):
     """Ray is missing, the cluster is unreachable, or a node runs other code than the driver."""
 
 
-def _code_version() -> tuple[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
+def _code_version() -> str:
+    """A digest of the code a run depends on (the Python packages and the firmware sources), so a node
+    at another commit is caught before it writes a single row."""
+    import hashlib
 
-    from tinas.cost import COST_MODEL_VERSION
+    h = hashlib.sha256()
+    for pattern in ("hil/**/*.py", "tinas/**/*.py", "firmware/**/*.c", "firmware/**/*.h", "firmware/**/*.ld"):
+        for f in sorted(ROOT.glob(pattern)):
+            if "build" in f.relative_to(ROOT).parts or "__pycache__" in f.parts:
+                continue  # outputs, not sources
+            h.update(str(f.relative_to(ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
-    try:
-        pkg = version("tinas-hil")
-    except PackageNotFoundError:
-        pkg = "uninstalled"
-    return pkg, COST_MODEL_VERSION
 
-
-def _task(spec, expected: tuple[str, str]):
+def _task(spec, expected: str):
     """Runs on a Ray worker: the same run_spec as a local run."""
     from hil.runner import run_spec
 
@@ -45,8 +48,8 @@ def _task(spec, expected: tuple[str, str]):
     if got != expected:
         import socket
 
-        raise RayRunError(f"node {socket.gethostname()} runs tinas-hil {got[0]} / cost model {got[1]}, the driver "
-                          f"{expected[0]} / {expected[1]}: install the same commit on every node")
+        raise RayRunError(f"node {socket.gethostname()} runs code {got}, the driver {expected} "
+                          f"(hil/, tinas/, firmware/ differ): install the same commit on every node")
     return run_spec(spec)
 
 
@@ -62,7 +65,7 @@ def run_on_ray(specs: list, address: str | None = None, num_cpus: int | None = N
         env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
                             "TINAS_TORCH_THREADS": os.environ.get("TINAS_TORCH_THREADS", "1")}}
         try:
-            ray.init(address=address, runtime_env=env, num_cpus=num_cpus if address is None else None,
+            ray.init(address=address or "local", runtime_env=env, num_cpus=num_cpus if address is None else None,
                      include_dashboard=False, log_to_driver=False, logging_level="WARNING")
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise RayRunError(f"cannot reach the Ray cluster at {address or 'a new local cluster'}: {exc}") from None

@@ -117,6 +117,8 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
             predicted_continuous_s=pred_cont.latency_continuous_s, predicted_imo_percent=pred_int.imo_percent,
             predicted_power_cycles=pred_int.power_cycles, cost_model_version=pred_int.model_version,
             platform_hash=platform.sha256[:16], artifact_dir=str(spec.artifact_dir),
+            proactive=int(bool(rec.proactive_shutdown if spec.proactive is None else spec.proactive))
+            if mode == "intermittent" else 0,
             predicted_components=json.dumps({"int": pred_int.totals("INT") if pred_int.feasible else {},
                                              "cont": pred_cont.totals("CONT") if pred_cont.feasible else {}}),
         ))

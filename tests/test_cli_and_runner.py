@@ -8,13 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from hil.cli import main as hil_main
+from tests.twin_known import is_port_dma_problem
 from tests.fw_models import IMAGE_BLOCKS, make_artifact
 from tinas.cli import main as tinas_main
 from tinas.network import Network
+from tinas.export import load_artifact
+from tinas.search_space import BlockChoice, SubnetConfig, get_space, to_network
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +58,11 @@ def test_small_full_search_and_export(tmp_path, capsys):
     many = sorted((tmp_path / "many").iterdir())
     assert len(many) == 4 and len({load_artifact(a).record.blob_sha256 for a in many}) == 4
     assert load_artifact(many[0]).record.network.layers == Network.load(tmp_path / "t_solution.json").layers
+    art = load_artifact(tmp_path / "art")  # checks the blob against its recorded hash
+    # the exported network is the one the solution's choices describe, rebuilt here from the choices alone
+    cfg = SubnetConfig(width=sol["width"], resolution=sol["resolution"],
+                       blocks=tuple(BlockChoice.from_list(b) for b in sol["choices"]))
+    assert art.record.network.layers == to_network(cfg, get_space("DIGITS")).layers
     # rerun with the same suffix resumes: nothing is recomputed, same solution
     assert tinas_main(["search", "--settings", "DIGITS.json,TiNAS-test.json", "--latreq", "60", "--ccap", "0.00047",
                        "--suffix", "t", "--out", str(tmp_path), "--stages", "2,3,4"]) == 0
@@ -67,15 +76,23 @@ def test_export_refuses_published_solution(tmp_path, capsys):
 
 
 @pytest.mark.emulator
-@pytest.mark.skip(reason="the mspdebug emulator port was removed (issue 11); the FR5994 twin running the fr5994 ELF replaces this target (helper twin-core)")
 def test_hil_run_and_refusals(tmp_path, capsys):
     art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS, proactive=False)
     out = tmp_path / "m.csv"
-    assert hil_main(["run", "--artifact", str(art.directory), "--profile", "thevenin_tinas", "--ccap", "0.00047",
-                     "--out", str(out)]) == 0
+    rc = hil_main(["run", "--artifact", str(art.directory), "--profile", "thevenin_tinas", "--ccap", "0.0001",
+                   "--out", str(out)])
+    if rc != 0:
+        err = capsys.readouterr().err
+        if is_port_dma_problem(err):
+            pytest.xfail(f"fr5994 port: {err.strip()[-300:]}")
+        raise AssertionError(err)
     df = pd.read_csv(out)
     assert list(df["power_mode"]) == ["intermittent", "continuous"] and df["output_correct"].all()
-    assert df["power_cycles"].iloc[0] >= 2 and (tmp_path / "m.timeline.png").is_file()
+    assert df["power_cycles"].iloc[0] >= 2
+    import matplotlib.image
+
+    img = matplotlib.image.imread(tmp_path / "m.timeline.png")  # a real image, not an empty file
+    assert img.ndim == 3 and len(np.unique(img.reshape(-1, img.shape[-1]), axis=0)) > 3
     bad = tmp_path / "back.csv"
     bad.write_text("# name: b\n# kind: synthetic\n# source: t\n# licence: x\ntime_s,power_w\n0,1e-3\n2,1e-3\n1,1e-3\n")
     for args, needle in ((["--artifact", str(tmp_path / "missing")], "not found"),
@@ -86,7 +103,6 @@ def test_hil_run_and_refusals(tmp_path, capsys):
 
 
 @pytest.mark.emulator
-@pytest.mark.skip(reason="the mspdebug emulator port was removed (issue 11); the FR5994 twin running the fr5994 ELF replaces this target (helper twin-core)")
 def test_dut_fixture_with_pytester(pytester, tmp_path):
     art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS)
     pytester.makeconftest(f"""
@@ -101,6 +117,8 @@ def test_inference(dut):
     row = dut.run_inference("square_wave")
     assert row.output_correct and dut.target == "emulator"
 """)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:labgrid")  # labgrid's plugin starts once per process
+    if is_port_dma_problem("\n".join(result.outlines)):
+        pytest.xfail("fr5994 port: DMA channel plan with triggers the FR5994 lacks (see tests/twin_known.py)")
     result.assert_outcomes(passed=1)
     assert any("hil: target emulator" in line for line in result.outlines)

@@ -25,6 +25,7 @@ def small_net(width=0.5):
     return to_network(cfg, get_space("DIGITS"))
 
 
+@pytest.mark.tools("gcc")
 def test_layout_matches_c_header(tmp_path):
     exe = tmp_path / "probe"
     subprocess.run(["gcc", "-std=c99", f"-I{FIRMWARE_DIR / 'include'}", "-o", str(exe),
@@ -70,7 +71,10 @@ def test_refusals(tmp_path):
     big = list(cost.designs)
     big[0] = LayerDesign(Tr=8, Tc=8, Tm=4, Tn=1, order="reuse_O")
     big_ok = export_model(net, big, w, xs, tmp_path / "ok")  # 10*10*1 + 9*4 words fits
-    assert big_ok.blob_size > 0
+    blob = (tmp_path / "ok" / "model.bin").read_bytes()
+    assert len(blob) == big_ok.blob_size
+    first = layout.unpack(layout.LAYER, layout.LAYER_FIELDS, blob[layout.HEADER.size:])
+    assert (first["Tr"], first["Tc"], first["Tm"], first["Tn"], first["order"]) == (8, 8, 4, 1, layout.ORDER_CODES["reuse_O"])
     big[5] = LayerDesign(Tr=4, Tc=4, Tm=24, Tn=1, order="reuse_O")  # depthwise: 9·9·24 IFM words
     with pytest.raises(ExportError, match="words of tile buffer"):
         export_model(net, big, w, xs, tmp_path / "y")

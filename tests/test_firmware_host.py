@@ -9,6 +9,8 @@ from hil.drivers.host_process import HostDevice, build_host_firmware
 from hil.sweep import failure_sweep
 from tests.fw_models import IMAGE_BLOCKS, SERIES_BLOCKS, alternative_designs, make_artifact
 
+pytestmark = pytest.mark.tools("gcc", "make")
+
 
 @pytest.fixture(scope="module")
 def exe():

@@ -153,6 +153,7 @@ def _synthetic_tables(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
                          "ccap_f": 0.005, "power_mode": mode, "active_time_s": a, "power_cycles": pc,
                          "imo_percent": 100 * (act - cont) / act if mode == "intermittent" else 0.0,
                          "output_correct": True, "cost_model_version": "firmware-cost-1",
+                         "proactive": int(mode == "intermittent"),
                          "artifact_dir": str(art.directory), "format": "hil.measurements", "version": 1})
     layers_df = pd.DataFrame(layers)
     layers_df["target_kind"] = "host"
@@ -191,3 +192,62 @@ def test_mixed_firmware_and_too_few_networks_are_refused(tmp_path):
     few = runs[runs["artifact_hash"].isin(["h0", "h1"])]
     with pytest.raises(CalibrationError, match="at least 3"):
         check_inputs(few, layers)
+
+
+# -- trace-aware prediction --------------------------------------------------------------------------
+def _har():
+    import contextlib
+    import io
+    from pathlib import Path
+
+    from tinas.cost.firmware_model import evaluate_firmware
+    from tinas.network import Network
+
+    f = Path(__file__).parent / "data" / "tinas-solutions" / "TiNAS_HAR-LAT-perc25-CCAP0.005_best_solution_info.json"
+    with contextlib.redirect_stderr(io.StringIO()):
+        net = Network.load(f)
+    p = load_platform().with_cost_model("firmware")
+    return net, list(evaluate_firmware(net, p).designs), p
+
+
+def test_trace_prediction_proactive_is_one_batch_per_power_cycle():
+    from hil.calibration.trace_predict import predict_run
+    from hil.power.profile import load_profile
+
+    net, designs, p = _har()
+    commits = sum(int(layer_counts(fl, Tilings.of([designs[i]]))["commits"][0]) for fl, i in firmware_layers(net))
+    r = predict_run(net, designs, p, load_profile("thevenin_tinas"), proactive=True)
+    assert r.completed and r.power_cycles == commits + 1 and r.off_s > 0
+    host = predict_run(net, designs, p, None, proactive=True, target_kind="host")
+    assert host.power_cycles == commits + 1 and host.off_s == 0
+
+
+def test_trace_prediction_browns_out_more_with_a_smaller_capacitor():
+    from hil.calibration.trace_predict import predict_run
+    from hil.power.profile import load_profile
+
+    net, designs, p = _har()
+    prof = load_profile("thevenin_tinas")
+    big = predict_run(net, designs, p.with_capacitor(0.005), prof, proactive=False)
+    small = predict_run(net, designs, p.with_capacitor(0.00047), prof, proactive=False)
+    assert big.completed and small.completed
+    assert small.power_cycles > big.power_cycles >= 1
+
+
+def test_trace_prediction_brown_outs_match_the_energy_balance():
+    """A constant 2 mW source under a heavier load: each power cycle delivers the capacitor's usable energy
+    stretched by what is harvested meanwhile, E·P/(P − Ph); a brown-out loses at most one batch and a boot."""
+    from hil.calibration.trace_predict import batches, predict_run
+    from hil.power.energy_model import active_power_w
+    from hil.power.profile import load_profile
+
+    net, designs, p = _har()
+    p = p.with_capacitor(0.00047)
+    r = predict_run(net, designs, p, load_profile("constant_weak"), proactive=False)
+    _, en, _ = batches(net, designs, p)
+    k_boot = dict(p.firmware)["boot_energy_j"]
+    load, harvest = active_power_w(p), 2e-3
+    per_cycle = 0.5 * p.ccap_f * (p.v_on_v**2 - p.v_off_v**2) * load / (load - harvest)
+    assert r.completed
+    assert r.power_cycles >= np.floor(en.sum() / per_cycle)
+    assert r.power_cycles <= np.ceil(en.sum() / (per_cycle - en.max() - k_boot)) + 1

@@ -148,6 +148,24 @@ def test_board_that_stops_answering_is_released_and_reported(lab, tmp_path, caps
     err = capsys.readouterr().err
     assert rc == 2
     assert "board lp1" in err and "stopped answering" in err and "place lp1 released" in err
-    assert not out.exists() and not list(tmp_path.glob("m.*"))
+    assert not out.exists() and not (tmp_path / "m.timeline.png").exists()
+    log = tmp_path / "m.log"  # the report: what the board said before it fell silent
+    assert f"log: {log}" in err and "frame BOOT" in log.read_text() and "stopped answering" in log.read_text()
     assert held_by(lab, "lp1") in ("", "None")
     assert lab.boards["lp1"].frames_out == 6  # it did answer, then fell silent mid-run
+
+
+def test_two_places_held_at_once_in_one_process(lab):
+    """labgrid's coordinator refuses a second session from one process; leases share one instead."""
+    from hil.lab.address import BoardAddress
+    from hil.lab.place import open_board
+
+    a = open_board(BoardAddress(place="lp0", coordinator=lab.address))
+    try:
+        b = open_board(BoardAddress(place="lp1", coordinator=lab.address))
+        assert a.session is b.session and held_by(lab, "lp0") == held_by(lab, "lp1") != ""
+        b.release()
+        assert held_by(lab, "lp1") in ("", "None") and held_by(lab, "lp0") != ""
+    finally:
+        a.release()
+    assert held_by(lab, "lp0") in ("", "None")

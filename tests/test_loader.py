@@ -7,13 +7,15 @@ import pytest
 
 from hil.loader import load_on_emulator
 from tests.fw_models import IMAGE_BLOCKS, make_artifact
+from tests.twin_known import xfail_on_port_dma_problem
 
-pytestmark = [pytest.mark.emulator, pytest.mark.skip(reason="the mspdebug emulator port was removed (issue 11); the FR5994 twin running the fr5994 ELF replaces this target (helper twin-core)")]
+pytestmark = pytest.mark.emulator
 
 
 def test_blob_arrives_intact(tmp_path):
     art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS)
-    nvm = load_on_emulator(art.blob)
+    with xfail_on_port_dma_problem():
+        nvm = load_on_emulator(art.blob)
     assert nvm[: len(art.blob)] == art.blob
 
 

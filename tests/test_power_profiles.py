@@ -13,9 +13,25 @@ def test_shipped_profiles():
     names = {p.name for p in list_profiles()}
     assert {"constant_weak", "constant_strong", "thevenin_tinas", "square_wave", "solar_june", "rf_fading"} <= names
     solar = load_profile("solar_june")
-    assert solar.kind == "recorded" and "TMY3" in solar.meta["source"] and solar.energy_j > 0
+    assert solar.kind == "recorded" and "TMY3" in solar.meta["source"]
     sq = load_profile("square_wave")
     assert sq.energy_j == pytest.approx(8e-3 * 10.0, rel=1e-12)  # 8 mW during 0-2, 4-6, 8-10, 12-14, 16-18 s
+
+
+def test_solar_profile_is_the_tmy3_record():
+    """solar_june against pvlib's own copy of the TMY3 file it names: hour k of 21 June (TMY3 rows are
+    hour-ending, so row k+1) × 1 cm² × 10 % cell, each hour held for 2 s."""
+    from pathlib import Path
+
+    import pvlib
+
+    df, _ = pvlib.iotools.read_tmy3(Path(pvlib.__file__).parent / "data" / "723170TYA.CSV", map_variables=True)
+    day = df[(df.index.month == 6) & (df.index.day == 21)]["ghi"].to_numpy(dtype=float)  # rows ending 00:00..23:00
+    p = load_profile("solar_june")
+    assert list(p.time_s[:3]) == [0.0, 2.0, 4.0] and len(p.power_w) == 24
+    assert p.power_w[:23] == pytest.approx(day[1:] * 1e-4 * 0.10, abs=1e-12)
+    assert p.power_w[23] == 0.0  # the hour ending at midnight: night
+    assert p.energy_j == pytest.approx(2.0 * 1e-5 * day[1:].sum(), rel=1e-12)
 
 
 @pytest.mark.parametrize("body, needle", [

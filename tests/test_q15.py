@@ -31,6 +31,7 @@ def test_hand_cases():
     assert q15.quantize_input(np.array([0.5, -1.0, 0.99999]))[0] == 16384
 
 
+@pytest.mark.tools("gcc")
 def test_c_and_python_agree_on_edges(probe):
     rng = np.random.default_rng(5)
     edges = [0, 1, -1, 2, -2, 32767, 32768, -32768, -32769, 2**31 - 1, -(2**31), 2**30, -(2**30) - 1]
@@ -44,3 +45,25 @@ def test_c_and_python_agree_on_edges(probe):
         assert r == int(q15.rshift_round(x, s)), (x, s)
         assert sat == int(q15.sat16(x)), x
         assert div == int(q15.div_round(x, d)), (x, d)
+
+
+def test_narrow_integer_inputs_are_widened():
+    """Values arrive as int16/int32 arrays (activations, accumulators): the helpers must widen before
+    adding, or 32767 + 1 would wrap in int16."""
+    assert int(q15.rshift_round(np.array([32767], dtype=np.int16), 1)[0]) == 16384  # (32767 + 1) >> 1
+    assert int(q15.rshift_round(np.array([-32768], dtype=np.int16), 15)[0]) == -1  # (-32768 + 16384) >> 15
+    assert int(q15.wrap32(np.array([2**31 - 1], dtype=np.int32))[0]) == 2**31 - 1
+    assert int(q15.div_round(np.array([32767], dtype=np.int16), 2)[0]) == 16384  # 16383.5 away from zero
+    for f in (q15.wrap32, q15.sat16):
+        assert f(np.array([1], dtype=np.int16)).dtype == np.int64
+
+
+def test_quantize_input_hand_values():
+    # 0.9·32768 = 29491.2 -> 29491; -0.3·32768 = -9830.4 -> -9830; 2^-16 rounds half to even -> 0
+    assert q15.quantize_input(np.array([0.9, -0.3, 2.0**-16])).tolist() == [29491, -9830, 0]
+    assert q15.quantize_input(np.array([0.9])).dtype == np.int16
+
+
+def test_negative_shift_is_refused():
+    with pytest.raises(ValueError, match="negative shifts"):
+        q15.rshift_round(4, -1)

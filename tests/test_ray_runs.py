@@ -3,7 +3,6 @@ timestamps and wall times aside), rows in the same order; a failing task leaves 
 
 from __future__ import annotations
 
-import os
 
 import pandas as pd
 import pytest
@@ -21,7 +20,7 @@ def cluster():
     """A two-CPU local cluster shared by the module (hil run --ray joins one already up)."""
     from hil.ray_runs import ROOT
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING",
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING",
              runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "TINAS_TORCH_THREADS": "1"}})
     yield
     ray.shutdown()
@@ -48,4 +47,14 @@ def test_failing_task_writes_nothing(cluster, tmp_path, capsys):
     assert rc == 2
     err = capsys.readouterr().err
     assert "missing" in err and "1 of 2 Ray tasks failed" in err
-    assert not out.exists() and not [p for p in os.listdir(tmp_path) if p.startswith("m.")]
+    assert not out.exists() and not (tmp_path / "m.timeline.png").exists()  # only the run log (m.log)
+
+
+def test_node_with_other_code_is_refused(tmp_path):
+    """The check a task makes before running: a digest of another tree is a mismatch, said as one."""
+    from hil.ray_runs import RayRunError, _code_version, _task
+    from hil.runner import RunSpec
+
+    assert _code_version() == _code_version() and len(_code_version()) == 16
+    with pytest.raises(RayRunError, match="same commit"):
+        _task(RunSpec("emulator", str(tmp_path), "square_wave", None), expected="0" * 16)

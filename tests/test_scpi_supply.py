@@ -36,14 +36,14 @@ def test_refused_command_names_it():
             s.set_voltage(5.0)
 
 
-def test_inventory_limit_and_unreachable_and_closed():
+def test_port_limit_and_unreachable_and_closed():
     with pytest.raises(SupplyError, match="not reachable|did not identify"):
         ScpiSupply(SupplyResource("USB0::0x0::0x0::NOPE::INSTR", SIM)).open()
     s = ScpiSupply(SupplyResource("USB0::0x2A8D::0x1102::SIM0001::0::INSTR", SIM, v_max_v=3.3))
     with pytest.raises(TargetStateError, match="closed driver"):
         s.set_voltage(1.0)
     with s:
-        with pytest.raises(SupplyError, match="outside the inventory's limit"):
+        with pytest.raises(SupplyError, match="outside the supply port's limit"):
             s.set_voltage(5.0)
 
 

@@ -91,3 +91,19 @@ def test_crossover_takes_each_block_from_a_parent():
         assert all(c.blocks[i] in (a.blocks[i], b.blocks[i]) for i in range(3))
         from_a += [c.blocks[i] == a.blocks[i] for i in range(3)]
     assert np.all(np.abs(from_a - n / 2) <= 5 * np.sqrt(n / 4))  # fair coin per block
+
+
+def test_block_probabilities_edges():
+    """Blockwise probabilities come from the settings list; exploitation starts exactly when the best score
+    has been the same for BEST_STABLE_GENERATIONS (5 here) generations, not before."""
+    s = {"MUT_PROB_PER_BLOCK": [0.1, 0.2, 0.3, 0.4], "BEST_STABLE_GENERATIONS": 5,
+         "MUT_PROB_PER_BLOCK_EXPLORATION": [0.5, 0.15, 0.15], "MUT_PROB_PER_BLOCK_EXPLOITATION": [0.15, 0.15, 0.15]}
+    assert block_probabilities("mutate_blockwise_prob", s, 0.9, 3, []) == [0.1, 0.2, 0.3]
+    assert block_probabilities("mutate_adaptive", s, 0.9, 3, [1.2] * 5) == [0.15, 0.15, 0.15]  # exactly 5: exploit
+    assert block_probabilities("mutate_adaptive", s, 0.9, 3, [1.2] * 4) == [0.5, 0.15, 0.15]  # 4 equal: explore
+    assert block_probabilities("mutate_adaptive", s, 0.9, 3, [1.0, 1.2, 1.2, 1.2, 1.2]) == [0.5, 0.15, 0.15]
+
+
+def test_unknown_score_kind_is_named():
+    with pytest.raises(ValueError, match="unknown score type 'ACC_FOO'"):
+        score("ACC_FOO", 1, 1, 1, 1)

@@ -194,3 +194,100 @@ def test_watchdog_password_violation_is_a_puc(tmp_path):
         m.set_break(m.symbol("after"))
         out = m.run(100_000)
         assert m.pucs >= 1 and out.stop is not Stop.BREAK  # restarted from the reset vector, never reached
+
+
+IRQ_PROGRAM = """
+    .section .text.main,"ax",@progbits
+    .global main
+main:
+    mov #0, r10
+    eint
+    nop
+    .global spin
+spin:
+    inc r10
+    cmp #3, r10
+    jl spin
+    .global sleep
+sleep:
+    bis #0x18, r2          ; LPM0 with GIE: only an interrupt wakes it
+    .global woke
+woke:
+    ret
+    .global isr
+isr:
+    bic #0x10, 0(r1)       ; leave the low-power mode on return (clear CPUOFF in the stacked SR)
+    inc r11
+    .global isr_ret
+isr_ret:
+    reti
+"""
+
+
+def test_interrupt_acceptance_reti_and_wake_from_lpm(tmp_path):
+    """UG interrupt acceptance: PC then SR pushed, SR cleared, vector loaded, 6 cycles; RETI restores SR
+    and PC in 5 cycles; an interrupt wakes the CPU from LPM0 and the ISR can keep it awake."""
+    vec = 10  # any vector: the request line is driven from outside, as a peripheral would
+    elf = build_program(tmp_path, {"i.S": IRQ_PROGRAM}, name="irq")
+    with Machine() as m:
+        m.load_elf(elf)
+        m.write(0xFF80 + 2 * vec, m.symbol("isr").to_bytes(2, "little"))  # flash the vector
+        m.power_on(1)
+        m.set_break(m.symbol("spin"))
+        assert m.run(10_000).stop is Stop.BREAK
+        sp, sr, c0 = m.regs[1], m.regs[2], m.cycle
+        assert sr & 0x08  # GIE
+        m.clear_breaks()
+        m.set_break(m.symbol("isr"))
+        m.irq(vec, 1)
+        assert m.run(10_000).stop is Stop.BREAK
+        assert m.cycle - c0 == 6 and m.regs[1] == sp - 4 and m.regs[2] == 0
+        assert int.from_bytes(m.read(sp - 2, 2), "little") == m.symbol("spin")  # PC pushed first
+        assert int.from_bytes(m.read(sp - 4, 2), "little") == sr                 # then SR
+        m.irq(vec, 0)
+        m.clear_breaks()
+        m.set_break(m.symbol("isr_ret"))
+        assert m.run(10_000).stop is Stop.BREAK
+        c1 = m.cycle
+        m.clear_breaks()
+        m.set_break(m.symbol("spin"))
+        assert m.run(10_000).stop is Stop.BREAK
+        assert m.cycle - c1 == 5 and m.regs[2] == sr and m.regs[1] == sp  # RETI: 5 cycles, SR and SP back
+        # LPM0 with nothing scheduled: halted; an interrupt wakes it and the ISR keeps it awake
+        m.clear_breaks()
+        assert m.run(10**6).stop is Stop.HALT and m.regs[2] & 0x10  # after any pending event (the held WDT's)
+        m.set_break(m.symbol("woke"))
+        m.irq(vec, 1)
+        m.clear_breaks()
+        m.set_break(m.symbol("isr_ret"))
+        assert m.run(10_000).stop is Stop.BREAK
+        m.irq(vec, 0)
+        m.clear_breaks()
+        m.set_break(m.symbol("woke"))
+        assert m.run(10_000).stop is Stop.BREAK and not (m.regs[2] & 0x10) and m.regs[11] != 0
+
+
+CLOCK_SETUP = """
+    mov #0xA500, &0x0160       ; CSCTL0: unlock
+    mov #0x0048, &0x0162       ; CSCTL1: DCORSEL | DCOFSEL_4 (16 MHz)
+    .global dividers
+dividers:
+    mov #0x0000, &0x0166       ; CSCTL3: MCLK, SMCLK /1
+    .global locked
+locked:
+    mov.b #0, &0x0161          ; CSCTL0_H: lock
+    .global done
+done:
+    nop
+"""
+
+
+def test_clock_system_and_fram_wait_states(tmp_path):
+    """Reset: DCO 8 MHz / 8 = 1 MHz (UG CS reset values); 16 MHz needs NWAITS >= 1 (UG FRCTL_A)."""
+    with _run_asm(tmp_path / "a" if (tmp_path / "a").mkdir() is None else tmp_path, "    mov #0xA510, &0x0140\n" + CLOCK_SETUP) as m:
+        assert m.mclk_hz() == 1e6
+        m.set_break(m.symbol("done"))
+        assert m.run(100_000).stop is Stop.BREAK and m.mclk_hz() == 16e6
+    with _run_asm(tmp_path / "b" if (tmp_path / "b").mkdir() is None else tmp_path, CLOCK_SETUP) as m:
+        out = m.run(100_000, raise_on_error=False)
+        assert out.stop is Stop.ERROR and "NWAITS=0" in m.error and f"PC=0x{m.symbol('dividers'):04x}" in m.error

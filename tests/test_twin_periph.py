@@ -94,13 +94,14 @@ def test_lea_timing_from_config(periph, n, fixed, per_elem):
     assert r["cycles"] == fixed + math.ceil(n * per_elem - 1e-9)
 
 
-@pytest.mark.skipif(not DEVICE_TABLE.exists(), reason="device table comes with twin-core's branch")
 def test_lea_timing_from_device_table(periph):
-    lea = tomllib.loads(DEVICE_TABLE.read_text())["lea"]
+    from hil.twin.device_table import load_device_table
+
+    t = load_device_table(DEVICE_TABLE)
     n = 128
-    r = lea_run(periph, np.ones(n, dtype=int), np.ones(n, dtype=int), lea["mac_cycles_fixed"],
-                lea["mac_cycles_per_elem"])
-    assert r["cycles"] == lea["mac_cycles_fixed"] + math.ceil(n * lea["mac_cycles_per_elem"])
+    r = lea_run(periph, np.ones(n, dtype=int), np.ones(n, dtype=int), t.lea_mac_cycles_fixed,
+                t.lea_mac_cycles_per_elem)
+    assert r["cycles"] == t.lea_mac_cycles_fixed + math.ceil(n * t.lea_mac_cycles_per_elem)
 
 
 @pytest.mark.parametrize("use_iv", [False, True])
@@ -343,3 +344,18 @@ def test_e2e_rdid_mpy_uart(e2e):
     data, stamps = e2e.uart_drain()
     assert data == b"OK\n"
     assert list(np.diff(stamps)) == [uart_byte_cycles(8, 10, 0xF7, True)] * 2
+
+
+@pytest.mark.emulator
+def test_e2e_energy_ledger_sees_the_peripherals(e2e):
+    """The components the models switch on draw current for as long as they work: the LEA for its modelled
+    time, the DMA 2 cycles per transfer (100 written + 100 dummy + 100 read bytes), the SPI while shifting.
+    The core accounts in whole instructions, so a few cycles of slack."""
+    lea = tomllib.loads(DEVICE_TABLE.read_text())["lea"]
+    cyc = e2e.cycles_by_load()
+    lea_cycles = lea["mac_cycles_fixed"] + math.ceil(200 * lea["mac_cycles_per_elem"])
+    assert lea_cycles <= cyc["lea"] <= lea_cycles + 6
+    assert 300 * DMA_CYCLES <= cyc["dma"] <= 300 * DMA_CYCLES + 6
+    spi_bytes = 1 + 4 + 100 + 4 + 100 + 2 + 10  # WREN, WRITE+addr, data, READ+addr, data, RDSR, RDID
+    assert cyc["spi"] >= spi_bytes * 32 + 3 * uart_byte_cycles(8, 10, 0xF7, True)
+    assert cyc["extfram_active"] >= spi_bytes * 32 and cyc["mpy"] > 0

@@ -6,6 +6,7 @@ cycle regime; serial frames reach a pseudo-terminal; a fatal firmware error is r
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -106,7 +107,11 @@ def test_frames_reach_the_pseudo_terminal(arts):
         port = serial.Serial(t.serial_port, timeout=0)  # raw mode, as a harness opens a board's port
         t.load(arts["brownout"])
         r = t.run(ContinuousPower(), timeout_s=120)
-        data = port.read(65536)
+        data, idle = b"", 0
+        while idle < 20:  # a pty hands over its buffer in pieces: read until it stays empty
+            got = port.read(65536)
+            data, idle = data + got, (0 if got else idle + 1)
+            time.sleep(0.01)
         port.close()
     frames = FrameParser().feed(data, 0.0)
     assert r.output_correct and frames and frames[-1].type == FrameType.DONE

@@ -47,7 +47,14 @@
 #define TAIFG 0x0001u
 
 /* MPY32 (UG MPY32) */
+#define MPY REG16(0x04C0)
 #define MPYS REG16(0x04C2)
+#define MPY32L REG16(0x04D0)
+#define MPY32H REG16(0x04D2)
+#define OP2L REG16(0x04E0)
+#define OP2H REG16(0x04E2)
+#define RES0 REG16(0x04E4)
+#define RES1 REG16(0x04E6)
 #define OP2 REG16(0x04C8)
 #define RESLO REG16(0x04CA)
 #define RESHI REG16(0x04CC)

@@ -1,12 +1,14 @@
 /*
  * mspabi.c - the compiler helper routines clang-14 calls on MSP430 (clang ships no compiler-rt for it).
  * Written with shifts by one, adds and compares only, so the compiler cannot turn them back into calls
- * to themselves. Also memcpy/memset/memmove for the freestanding build.
+ * to themselves. Also memcpy/memset/memmove for the freestanding build. The two multiplications are weak:
+ * the fr5994 port replaces them with MPY32 versions (ports/fr5994/mspabi_mpy32.c); these software ones
+ * remain for images without the multiplier (mspdebug's simulator).
  */
 #include <stddef.h>
 #include <stdint.h>
 
-uint16_t __mspabi_mpyi(uint16_t a, uint16_t b)
+__attribute__((weak)) uint16_t __mspabi_mpyi(uint16_t a, uint16_t b)
 {
     uint16_t r = 0;
     if (a < b) { uint16_t t = a; a = b; b = t; }
@@ -18,7 +20,7 @@ uint16_t __mspabi_mpyi(uint16_t a, uint16_t b)
     return r;
 }
 
-uint32_t __mspabi_mpyl(uint32_t a, uint32_t b)
+__attribute__((weak)) uint32_t __mspabi_mpyl(uint32_t a, uint32_t b)
 {
     uint32_t r = 0;
     if (a < b) { uint32_t t = a; a = b; b = t; } /* loop over the smaller operand's bits */

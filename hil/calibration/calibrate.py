@@ -89,7 +89,7 @@ def split_cpu_nvm(artifact_dir: str, platform: Platform) -> tuple[float, float]:
 def _predict(df: pd.DataFrame, platform: Platform) -> pd.DataFrame:
     """Cost-model predictions for each intermittent row's artifact under ``platform``."""
     out = []
-    cache: dict[tuple[str, float], tuple[float, float, float]] = {}
+    cache: dict[tuple[str, float], tuple[float, float, float, float]] = {}
     for _, r in df.iterrows():
         key = (r["artifact_dir"], float(r["ccap_f"]))
         if key not in cache:
@@ -98,9 +98,9 @@ def _predict(df: pd.DataFrame, platform: Platform) -> pd.DataFrame:
             ci = evaluate_design(rec.network, list(rec.designs), p, power="INT")
             cc = evaluate_design(rec.network, list(rec.designs), p, power="CONT")
             cache[key] = (cc.latency_continuous_s, ci.imo_percent if ci.feasible else np.nan,
-                          ci.active_time_s if ci.feasible else np.nan)
+                          ci.active_time_s if ci.feasible else np.nan, ci.power_cycles if ci.feasible else np.nan)
         out.append(cache[key])
-    return pd.DataFrame(out, columns=["cont_s", "imo", "act_s"], index=df.index)
+    return pd.DataFrame(out, columns=["cont_s", "imo", "act_s", "pc"], index=df.index)
 
 
 def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, seed: int = 0,
@@ -161,10 +161,11 @@ def calibrate(df: pd.DataFrame, base: Platform, holdout_fraction: float = 0.3, s
         "measured_continuous_s": ints["artifact_hash"].map(cont_by_art), "before_continuous_s": before["cont_s"],
         "after_continuous_s": after["cont_s"],
         "measured_active_s": ints["active_time_s"],
-        "before_active_s": before["cont_s"] + base.reboot_time_s * ints["power_cycles"],
-        "after_active_s": after["cont_s"] + reboot * ints["power_cycles"],
+        # predictions use the model's own power cycles, never the measured ones
+        "before_active_s": before["cont_s"] + base.reboot_time_s * before["pc"],
+        "after_active_s": after["cont_s"] + reboot * after["pc"],
     })
-    # IMO as the cost model defines it, for the number of power cycles the run actually had
+    # IMO as the cost model defines it, from predicted times only
     for tag in ("before", "after"):
         table[f"{tag}_imo"] = 100.0 * (table[f"{tag}_active_s"] - table[f"{tag}_continuous_s"]) / table[f"{tag}_active_s"]
     table["measured_imo"] = ints["imo_percent"]

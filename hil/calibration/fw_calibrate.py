@@ -15,7 +15,7 @@ not one per profile), its intermittent runs one point each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
@@ -24,6 +24,7 @@ import pandas as pd
 from hil.calibration.fw_fit import BoundedFit, fit_bounded
 from hil.calibration.linear_fit import CalibrationError
 from hil.calibration.trace_predict import predict_run
+from hil.power.energy_model import active_power_w
 from hil.power.profile import load_profile
 from tinas.cost import evaluate_design
 from tinas.cost.firmware_model import FwConstants, count_matrix
@@ -129,23 +130,22 @@ class FirmwareFit:
     platform: Platform
 
 
-def fit_layers(layers: pd.DataFrame, min_cycles: float = 0.0) -> pd.DataFrame:
+def fit_layers(layers: pd.DataFrame) -> pd.DataFrame:
     """The per-layer rows the per-primitive fit uses: continuous runs when there are any (an intermittent
-    run's layers on the host restart cold in a new process every batch), at or above ``min_cycles``
-    (below a target's timer resolution a layer's cycles are noise)."""
+    run's layers on the host restart cold in a new process every batch)."""
     cont = layers[layers["power_mode"] == "continuous"]
-    use = cont if len(cont) else layers
-    return use[use["cycles"] >= max(min_cycles, 1e-9)]
+    return cont if len(cont) else layers
 
 
 def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.DataFrame | None = None,
         provenance: Provenance | None = None, min_cycles: float = 0.0) -> FirmwareFit:
     """Fit on the given rows only (the caller leaves networks out)."""
     k = FwConstants.of(base)
-    X, y, _ = _layer_points(fit_layers(layers, min_cycles), base)
+    X, y, _ = _layer_points(fit_layers(layers), base)
     Xm, ym = _micro_points(micro)
     X, y = np.vstack([X, Xm]), np.concatenate([y, ym])
-    prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles")
+    # layers near the timer's resolution (min_cycles) weigh in absolute terms, the others relatively
+    prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles", floor=min_cycles)
     clk = k.clock_hz
     # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
     tmp = _with(base, prim.theta, k.cycles[-1], k.boot_time_s)
@@ -163,23 +163,45 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
 
 def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: float,
           provenance: Provenance | None = None) -> Platform:
+    """A profile with fitted cycles; the energies follow from them at the device's active power, because
+    no target here meters energy per primitive (the emulator's energy model draws that constant power)."""
     upd = {f"{p}_cycles": float(v) for p, v in zip(LAYER_PRIMS, prim_cycles)}
     upd["layer_cycles"] = float(layer_cycles)
     upd["boot_time_s"] = float(boot_s)
+    j_per_cycle = active_power_w(base) / base.cpu_clock_hz
+    upd |= {f"{p}_energy_j": v * j_per_cycle for p, v in zip(LAYER_PRIMS, prim_cycles)}
+    upd["layer_energy_j"] = float(layer_cycles) * j_per_cycle
+    upd["boot_energy_j"] = float(boot_s) * active_power_w(base)
     prov = provenance or Provenance("hil calibrate --cost-model firmware (leave-one-network-out fold)", "-", "-")
     return base.with_constants(upd, prov)
+
+
+def _proactive(r: pd.Series, a: _Art) -> bool:
+    """Whether the run shut down after every batch: recorded in the row, else the artifact's flag."""
+    v = int(r.get("proactive", -1)) if pd.notna(r.get("proactive", -1)) else -1
+    return a.proactive if v < 0 else bool(v)
 
 
 def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> int:
     if r["power_mode"] == "continuous":
         return 1
-    return predict_run(a.network, a.designs, platform, None, a.proactive, "host").power_cycles \
+    return predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host").power_cycles \
         if r["target_kind"] == "host" else _trace(r, a, platform).power_cycles
 
 
 def _trace(r: pd.Series, a: _Art, platform: Platform):  # noqa: ANN202
     p = platform.with_capacitor(float(r["ccap_f"])) if float(r["ccap_f"]) != platform.ccap_f else platform
-    return predict_run(a.network, a.designs, p, load_profile(str(r["profile"])), a.proactive, str(r["target_kind"]))
+    return predict_run(a.network, a.designs, p, _profile(str(r["profile"])), _proactive(r, a), str(r["target_kind"]),
+                       need_off_time=False)
+
+
+_PROFILES: dict[str, object] = {}
+
+
+def _profile(name: str):  # noqa: ANN202 - PowerProfile, parsed once per process
+    if name not in _PROFILES:
+        _PROFILES[name] = load_profile(name)
+    return _PROFILES[name]
 
 
 def predict_rows(runs: pd.DataFrame, platform: Platform) -> pd.DataFrame:
@@ -190,7 +212,7 @@ def predict_rows(runs: pd.DataFrame, platform: Platform) -> pd.DataFrame:
         if r["power_mode"] == "continuous":
             pr = predict_run(a.network, a.designs, platform, None, False, "host")
         elif r["target_kind"] == "host":
-            pr = predict_run(a.network, a.designs, platform, None, a.proactive, "host")
+            pr = predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host")
         else:
             pr = _trace(r, a, platform)
         out.append({"pred_continuous_s": pr.continuous_s, "pred_active_s": pr.active_s,
@@ -210,7 +232,6 @@ class LonoResult:
     layers: pd.DataFrame  # per-layer: measured, before, after, tinas2025
     folds: list[FirmwareFit]
     final: FirmwareFit
-    warnings: list[str] = field(default_factory=list)
 
 
 def calibrate_lono(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.DataFrame | None = None,

@@ -37,24 +37,26 @@ class BoundedFit:
 
 def fit_bounded(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], prior: np.ndarray, *, what: str,
                 lower: np.ndarray | None = None, upper: np.ndarray | None = None,
-                offset: np.ndarray | None = None) -> BoundedFit:
-    """min Σ ((X·θ + offset − y)/y)² subject to lower ≤ θ ≤ upper; constants without data keep ``prior``
-    (``offset``: a known part of each measurement, e.g. the layer work already priced)."""
+                offset: np.ndarray | None = None, floor: float = 0.0) -> BoundedFit:
+    """min Σ ((X·θ + offset − y)/(y + floor))² subject to lower ≤ θ ≤ upper; constants without data keep
+    ``prior`` (``offset``: a known part of each measurement, e.g. the layer work already priced; ``floor``:
+    a target's timing noise, so points near it count in absolute rather than relative terms)."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     p = len(names)
     if X.ndim != 2 or X.shape != (y.size, p):
         raise ValueError(f"{what}: design matrix {X.shape} does not match {y.size} points × {p} constants")
-    if np.any(~np.isfinite(y)) or np.any(y <= 0):
+    if np.any(~np.isfinite(y)) or np.any(y < 0) or np.any(y + floor <= 0):
         raise CalibrationError(f"{what}: a measured value is not a positive number")
+    div = y + floor
     lo = np.zeros(p) if lower is None else np.asarray(lower, dtype=float)
     hi = np.full(p, np.inf) if upper is None else np.asarray(upper, dtype=float)
     active = np.any(X != 0, axis=0)
     k = int(active.sum())
     if y.size < k + 1:
         raise CalibrationError(f"{what}: {y.size} points for {k} constants; need at least {k + 1} — no profile written")
-    W = X[:, active] / y[:, None]
-    target = np.ones(y.size) if offset is None else 1.0 - np.asarray(offset, dtype=float) / y
+    W = X[:, active] / div[:, None]
+    target = (y - (0.0 if offset is None else np.asarray(offset, dtype=float))) / div
     norm = np.linalg.norm(W, axis=0)
     Ws = W / norm
     res = optimize.lsq_linear(Ws, target, bounds=(lo[active] * norm, hi[active] * norm), method="bvls")

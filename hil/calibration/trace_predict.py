@@ -19,7 +19,6 @@ from hil.power.energy_model import EnergyModel, active_power_w
 from hil.power.profile import PowerProfile
 from tinas.cost.firmware_model import FwConstants, count_matrix
 from tinas.cost.fw_counts import Tilings, firmware_layers, layer_counts
-from tinas.errors import TinasError
 from tinas.network import LayerDesign, Network
 from tinas.platform import FIRMWARE_PRIMITIVES, Platform
 
@@ -59,9 +58,12 @@ def batches(network: Network, designs: list[LayerDesign], platform: Platform) ->
 
 
 def predict_run(network: Network, designs: list[LayerDesign], platform: Platform, profile: PowerProfile | None,
-                proactive: bool, target_kind: str = "emulator", max_power_cycles: int = 200000) -> RunPrediction:
+                proactive: bool, target_kind: str = "emulator", max_power_cycles: int = 200000,
+                need_off_time: bool = True) -> RunPrediction:
     """Power cycles, active and off time, continuous latency. ``target_kind == "host"``: the host target
-    has no energy model (it restarts only at proactive shutdowns), so the profile is ignored."""
+    has no energy model (it restarts only at proactive shutdowns), so the profile is ignored. Without
+    ``need_off_time`` a proactive run whose every batch fits the capacitor's own energy (harvest only adds
+    to it) is answered in closed form — one batch per power cycle — with ``off_s`` NaN."""
     k = FwConstants.of(platform)
     cyc, en, _ = batches(network, designs, platform)
     clk = k.clock_hz
@@ -73,6 +75,10 @@ def predict_run(network: Network, designs: list[LayerDesign], platform: Platform
     p_w = active_power_w(platform)
     e_eq = en / (p_w / clk)  # each batch's energy as cycles at the active power the source model draws
     boot_e = k.boot_energy_j / (p_w / clk)
+    cap_cycles = 0.5 * platform.ccap_f * (platform.v_on_v**2 - platform.v_off_v**2) / (p_w / clk)
+    if proactive and not need_off_time and boot_e + float(e_eq.max()) <= cap_cycles:
+        pc = cyc.size + 1
+        return RunPrediction(pc, cont + (pc - 1) * k.boot_time_s, float("nan"), cont, True)
     model = EnergyModel.from_platform(profile, platform)
     n = cyc.size
     i = pc = stuck = 0

@@ -66,6 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run the matrix as Ray tasks on the cluster at ADDRESS (none: a local cluster)")
     p.add_argument("--out", required=True, help="measurement table (.csv or .parquet)")
     p.add_argument("--force", action="store_true", help="replace an existing measurement table")
+    p.add_argument("--log", default=None, metavar="FILE",
+                   help="run log: UART frames, supply commands, probe calls (default: the table's name + .log)")
     p.set_defaults(func=run)
 
 
@@ -151,20 +153,32 @@ def run(args: argparse.Namespace) -> int:
         lock.acquire(timeout=0)
     except Timeout:
         raise TinasError(f"{out}: another 'hil run' is writing this file; choose another --out") from None
+    log_path = Path(args.log) if args.log else out.with_suffix(".log")
+    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("hil")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     try:
         if out.exists() and not args.force:
             raise TinasError(f"{out} exists; pass --force to replace it, or choose another --out")
         validate(specs)
+        logger.info("hil run: %d run(s) on target %s", len(specs), args.target)
         if args.ray is not None:
             from hil.runner import MatrixResult, run_matrix
 
-            rows, timelines = run_matrix(specs, workers=args.workers, use_ray=True, ray_address=args.ray or None)
+            try:
+                rows, timelines = run_matrix(specs, workers=args.workers, use_ray=True, ray_address=args.ray or None)
+            except TinasError as exc:
+                logger.error("%s", exc)
+                raise type(exc)(f"{exc}\n  log: {log_path}") from None
             res = MatrixResult(rows=rows, timelines=timelines, done=len(specs), total=len(specs))
         else:
             res = run_matrix_collect(specs, workers=args.workers)
         if not res.complete:
             for spec, msg in res.failures:
-                log.error("run failed: %s: %s", _describe(spec), msg)
+                log.error("run failed: %s: %s (log: %s)", _describe(spec), msg, log_path)
             what = "interrupted" if res.interrupted else f"{len(res.failures)} run(s) failed"
             if res.rows:
                 part = write_table(res.rows, _partial_path(out))
@@ -176,6 +190,9 @@ def run(args: argparse.Namespace) -> int:
         write_table(res.rows, out)
         layers = _write_layers(res.timelines, out)
     finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        handler.close()
         lock.release()
     df = to_frame(res.rows)
     cols = ["artifact_name", "profile", "ccap_f", "power_mode", "output_correct", "power_cycles", "latency_s",

@@ -69,13 +69,13 @@ class ScpiSupply:
     def set_voltage(self, v: float) -> None:
         self._need_open("set_voltage")
         if not 0 <= v <= self.resource.v_max_v:
-            raise SupplyError(f"{v} V is outside the inventory's limit 0..{self.resource.v_max_v} V")
+            raise SupplyError(f"{v} V is outside the supply port's limit 0..{self.resource.v_max_v} V")
         self._write(self.table.set_voltage.format(v=v, ch=self.resource.channel))
 
     def set_current_limit(self, i: float) -> None:
         self._need_open("set_current_limit")
         if not 0 <= i <= self.resource.i_max_a:
-            raise SupplyError(f"{i} A is outside the inventory's limit 0..{self.resource.i_max_a} A")
+            raise SupplyError(f"{i} A is outside the supply port's limit 0..{self.resource.i_max_a} A")
         self._write(self.table.set_current.format(i=i, ch=self.resource.channel))
 
     def output(self, on: bool) -> None:

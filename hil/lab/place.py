@@ -37,7 +37,7 @@ def add_board_drivers(target: Target) -> None:
     from hil.lab.supply_driver import ScpiSupplyDriver
 
     for protocol, make in (("ConsoleProtocol", SerialDriver), ("FrameDriver", FrameDriver),
-                           ("MspdebugDriver", MspdebugDriver), ("PowerProtocol", ScpiSupplyDriver),
+                           ("BootstrapProtocol", MspdebugDriver), ("PowerProtocol", ScpiSupplyDriver),
                            ("MSP430Strategy", MSP430Strategy)):
         try:
             target.get_driver(protocol, activate=False)
@@ -116,8 +116,7 @@ def _from_env(address: BoardAddress) -> BoardLease:
         if isinstance(exc, Exception) and not isinstance(exc, BoardUnavailable):
             raise BoardUnavailable(f"{address.env}: target {role}: {exc}") from None
         raise
-    return BoardLease(target, BoardAddress(env=address.env, place=None, coordinator=address.coordinator),
-                      session=session, env=env, place=place)
+    return BoardLease(target, address, session=session, env=env, place=place)
 
 
 def _remote_place_of(target_config: dict) -> str | None:
@@ -143,20 +142,54 @@ def _from_place(address: BoardAddress) -> BoardLease:
     return BoardLease(target, address, session=session, place=address.place)
 
 
+class _Sessions:
+    """One labgrid client session per coordinator per process, shared by every lease taken through it.
+    labgrid's coordinator tells clients apart by their connection, and gRPC gives all channels of a
+    process to one address the same connection, so a second session would be refused."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, list] = {}  # coordinator address -> [session, leases using it]
+
+    def take(self, coord: str):
+        from labgrid.remote.client import start_session
+
+        entry = self._open.get(coord)
+        if entry is None:
+            try:
+                with _quiet():
+                    session = start_session(coord, extra={"args": argparse.Namespace(place=None,
+                                                                                       allow_unmatched=False)})
+            except Exception as exc:
+                raise BoardUnavailable(f"labgrid coordinator {coord} is not reachable ({exc}); "
+                                       f"start it with 'labgrid-coordinator' or pass --lg-coordinator") from None
+            entry = self._open[coord] = [session, 0]
+        entry[1] += 1
+        return entry[0]
+
+    def give_back(self, session) -> None:
+        for coord, entry in list(self._open.items()):
+            if entry[0] is session:
+                entry[1] -= 1
+                if entry[1] <= 0:
+                    del self._open[coord]
+                    loop = session.loop
+                    with contextlib.suppress(Exception):
+                        loop.run_until_complete(session.stop())
+                    with contextlib.suppress(Exception):
+                        loop.run_until_complete(session.close())
+                return
+
+
+_SESSIONS = _Sessions()
+
+
 def _acquire(address: BoardAddress):
     """A client session holding ``address.place``, with labgrid's remote-place manager pointed at it."""
     from labgrid.remote.client import Error as ClientError
-    from labgrid.remote.client import start_session
     from labgrid.resource.remote import RemotePlaceManager
 
     coord = address.coordinator_address()
-    try:
-        with _quiet():
-            session = start_session(coord, extra={"args": argparse.Namespace(place=address.place,
-                                                                               allow_unmatched=False)})
-    except Exception as exc:
-        raise BoardUnavailable(f"labgrid coordinator {coord} is not reachable ({exc}); "
-                               f"start it with 'labgrid-coordinator' or pass --lg-coordinator") from None
+    session = _SESSIONS.take(coord)
     loop = session.loop
     deadline = time.monotonic() + address.wait_s
     try:
@@ -168,6 +201,7 @@ def _acquire(address: BoardAddress):
             why = f"is held by {place.acquired}" if place.acquired else ""
             if not why:
                 try:
+                    session.args = argparse.Namespace(place=address.place, allow_unmatched=False)
                     with _quiet():
                         loop.run_until_complete(session.acquire())
                     break
@@ -180,7 +214,7 @@ def _acquire(address: BoardAddress):
                                           "; pass --lg-wait SECONDS to wait for it"))
             loop.run_until_complete(asyncio.sleep(min(1.0, max(0.05, deadline - time.monotonic()))))
     except BaseException:
-        _end_session(session, None)
+        _SESSIONS.give_back(session)
         raise
     LOG.info("acquired place %s at %s", address.place, coord)
     manager = RemotePlaceManager.get()
@@ -189,7 +223,7 @@ def _acquire(address: BoardAddress):
 
 
 def _end_session(session, place: str | None) -> None:
-    """Release ``place`` (when given and held by us) and close the session."""
+    """Release ``place`` (when given and held by us) and give the session back."""
     loop = session.loop
     try:
         if place is not None and session.places.get(place) and session.places[place].acquired == _me(session):
@@ -198,10 +232,7 @@ def _end_session(session, place: str | None) -> None:
                 loop.run_until_complete(session.release())
             LOG.info("released place %s", place)
     finally:
-        with contextlib.suppress(Exception):
-            loop.run_until_complete(session.stop())
-        with contextlib.suppress(Exception):
-            loop.run_until_complete(session.close())
+        _SESSIONS.give_back(session)
 
 
 def _me(session) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,9 @@ import numpy as np
 from labgrid.factory import target_factory
 from labgrid.step import step
 from labgrid.strategy.common import Strategy, StrategyError, never_retry
+
+
+LOG = logging.getLogger("hil.lab.strategy")
 
 
 class Status(enum.Enum):
@@ -49,9 +53,9 @@ class Images:
 @target_factory.reg_driver
 @attr.s(eq=False)
 class MSP430Strategy(Strategy):
-    """Needs a flasher, a power driver (the supply) and the frame driver on the UART."""
+    """Needs a flasher (load + reset: MspdebugDriver), a power driver (the supply) and the frame driver."""
 
-    bindings = {"flasher": "MspdebugDriver", "power": "PowerProtocol", "frames": "FrameDriver"}
+    bindings = {"flasher": "BootstrapProtocol", "power": "PowerProtocol", "frames": "FrameDriver"}
 
     status = attr.ib(default=Status.unknown)
 
@@ -83,8 +87,10 @@ class MSP430Strategy(Strategy):
         elif status is Status.flashed:
             self._flash()
         elif status is Status.running:
-            if self.status is not Status.flashed:
-                self.transition(Status.flashed)
+            if self.images is not None:
+                self._flash()  # no-op unless the images changed or reload() was asked for
+            elif self.status is not Status.flashed:
+                raise StrategyError("nothing flashed: call set_images() or force('flashed') first")
             self.target.activate(self.power)
             self.target.activate(self.frames)
             self.frames.drain()
@@ -114,10 +120,18 @@ class MSP430Strategy(Strategy):
                 self.frames.drain()
                 self.flasher.reset()
                 send_blob(self.frames.port(), self.images.blob)
+                LOG.info("model blob of %d B loaded over the UART, CRC-32 confirmed by the device",
+                         len(self.images.blob))
             self.flasher.load(self.images.elf, force=self.images.loader_elf is not None)
         finally:
             self.power.off()
         self.flashed_digest = digest
+
+    def reload(self) -> None:
+        """Flash again on the next way through ``flashed`` (not while staying in ``running``): with a
+        loader image this puts a fresh
+        model blob into the NVM, so a run never starts from what the previous run left there."""
+        self.flashed_digest = None
 
     def force(self, status: Status | str) -> None:
         self.status = status if isinstance(status, Status) else Status[status]

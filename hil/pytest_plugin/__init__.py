@@ -71,7 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # The external programs each marker needs (scripts/setup.sh installs all of them).
 MARKER_TOOLS: dict[str, tuple[str, ...]] = {
-    "emulator": ("clang-14", "ld.lld-14", "llvm-size-14", "llvm-nm-14", "mspdebug"),
+    "emulator": ("clang-14", "ld.lld-14", "llvm-size-14", "llvm-nm-14", "mspdebug", "gcc"),  # gcc builds the twin
 }
 
 

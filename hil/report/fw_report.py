@@ -18,7 +18,6 @@ from scipy import stats
 
 from hil.calibration.fw_calibrate import QUANTITIES, LonoResult, evaluation_points
 from hil.report.markdown import table
-from tinas.platform import FIRMWARE_PRIMITIVES
 from tinas.records import atomic_path, atomic_write_text
 
 LABELS = {"continuous_latency": "latency under continuous power (s)", "active_time": "active time, intermittent (s)",
@@ -168,8 +167,8 @@ def write_fw_report(res: LonoResult, out_dir: str | Path, target_note: str, titl
           "from the model's batches, trace-aware on targets with an energy model).", "",
           "## Held-out errors (before → after)", "", table(rows),
           "## Per layer (held-out, continuous runs)", "",
-          f"{int((~res.layers['timed']).sum())} per-layer rows below the timing floor are left out of the fit and of "
-          f"these figures.", "",
+          f"{int((~res.layers['timed']).sum())} per-layer rows below the timing floor are left out of these figures "
+          f"(the fit weighs them in absolute terms).", "",
           f"median |error| {_pct(lt['ape_after'], 50):.3g} % after ({_pct(lt['ape_before'], 50):.3g} % before), "
           f"p90 {_pct(lt['ape_after'], 90):.3g} % after; the original TiNAS model {_pct(lt['ape_tinas2025'], 50):.3g} % median.", "",
           "### By layer type", "", table(by_kind),

@@ -47,6 +47,7 @@ class BoardTarget:
         self.reason = ""
         self.artifact: LoadedArtifact | None = None
         self.profile: PowerProfile | None = None
+        self.runs_done = 0
 
     @property
     def board_id(self) -> str:
@@ -99,6 +100,8 @@ class BoardTarget:
         if self.state is not TargetState.LOADED or self.artifact is None:
             raise TargetStateError(f"run() needs a loaded board; state is {self.state.value}")
         self.strategy.set_supply_trace(*self.supply_voltages())
+        if self.loader_elf is not None and self.runs_done:  # every run starts from the blob, as on the emulator
+            self.strategy.reload()
         t0 = time.perf_counter()
         boots, events, result, done = 0, [], None, None
         try:
@@ -133,6 +136,7 @@ class BoardTarget:
         exp = self.artifact.expected_output.astype("<i2").tobytes()
         ok = result is not None and result["output_crc"] == (zlib.crc32(exp) & 0xFFFFFFFF)
         self.state = TargetState.LOADED
+        self.runs_done += 1
         p = self.frames.parser
         log = f"frames ok {p.frames_ok}, bad crc {p.frames_bad_crc}"
         if report is not None:

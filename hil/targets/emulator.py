@@ -18,6 +18,7 @@ pseudo-terminal and are parsed with hil/serial_protocol.py.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import pty
@@ -30,17 +31,16 @@ import numpy as np
 
 from hil.build import BuildResult, build_firmware
 from hil.power.energy_model import EnergyModel
-from hil.serial_protocol import Frame, FrameParser, FrameType
+from hil.serial_protocol import Frame, FrameParser, FrameType, layer_counters
 from hil.targets.base import Capability, PowerEvent, PowerModel, RunResult, TargetState, TargetStateError
 from hil.twin.device_table import DeviceTable, load_device_table
 from hil.twin.machine import EXTFRAM_SIZE, Machine, Stop, TwinError
 from tinas.errors import TinasError
 from tinas.export.artifact import LoadedArtifact, load_artifact
-from tinas.export.layout import CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
+from tinas.export.layout import COUNTER_FIELDS, COUNTERS, CTRL, CTRL_FIELDS, HEADER, HEADER_FIELDS, unpack
 from tinas.platform import Platform, load_platform
 
 NVM_SIZE = EXTFRAM_SIZE  # the whole external FRAM is the model's NVM
-NVM_BASE = 0x7000  # legacy: the old mspdebug emulator port's NVM window (hil/loader.py, hil/microbench.py)
 CHUNK_CYCLES = 1 << 20  # 65 ms at 16 MHz: short against a capacitor's RC time constant
 PROACTIVE_FLAG_OFFSET = 34  # header flags word (tinas/export/layout.py), bit 0 = proactive shutdown
 
@@ -209,8 +209,11 @@ class EmulatorTarget:
                         raise EmulatorError(f"no progress: {stalled} power cycles in a row ended before a preservation "
                                             f"batch could commit; the capacitor is too small for this design's tiles")
                 nvm = m.extfram.tobytes()
-                self.last_machine_stats = {"instructions": m.instructions, "pucs": m.pucs,
-                                           "energy_by_load_last_cycle": m.energy_by_load()}
+                reads, misses = m.fram_cache_stats()
+                self.last_machine_stats = {"instructions_last_power_cycle": m.instructions, "pucs": m.pucs,
+                                           "fram_reads": reads, "fram_misses": misses,
+                                           "energy_by_load_last_power_cycle": m.energy_by_load(),
+                                           "cycles_by_load_last_power_cycle": m.cycles_by_load()}
         except (EmulatorError, TwinError) as exc:
             self.state = TargetState.LOADED
             if isinstance(exc, TwinError):
@@ -222,6 +225,10 @@ class EmulatorTarget:
         self.state = TargetState.LOADED
         out_v = np.frombuffer(nvm[hdr["out_off"]: hdr["out_off"] + 2 * hdr["out_len"]], dtype="<i2").copy()
         ctrl = unpack(CTRL, CTRL_FIELDS, nvm[hdr["ctrl_off"]: hdr["ctrl_off"] + CTRL.size])
+        got = {c["layer"]: c for c in layer_counters(run.frames)}  # the NVM table for a layer whose frame was lost
+        base = hdr["ctrl_off"] + CTRL.size + 2 * COUNTERS.size
+        counters = tuple(got.get(i) or unpack(COUNTERS, COUNTER_FIELDS, nvm[base + i * COUNTERS.size:])
+                         for i in range(hdr["n_layers"]))
         return RunResult(
             completed=True, output_correct=bool(np.array_equal(out_v, art.expected_output)), output=out_v.tobytes(),
             power_cycles=run.boots, cpu_cycles=run.cycles_total, modelled_cycles=0,
@@ -229,5 +236,5 @@ class EmulatorTarget:
             recover_cycles=ctrl["recover_cycles"], active_time_s=run.cycles_total / f_clk, off_time_s=run.off_s,
             wall_time_s=time.perf_counter() - t_wall, timeline=tuple(run.timeline),
             log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}; twin device table "
-                f"v{self.table.version}", energy_j=run.energy_j,
+                f"v{self.table.version}", energy_j=run.energy_j, layer_counters=counters,
         )

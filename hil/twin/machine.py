@@ -91,6 +91,7 @@ def _lib() -> C.CDLL:
         for name in ("twin_x_pucs", "twin_x_fram_misses", "twin_x_fram_reads"):
             getattr(lib, name).restype, getattr(lib, name).argtypes = C.c_uint64, [P]
         lib.twin_x_mclk_hz.restype, lib.twin_x_mclk_hz.argtypes = C.c_double, [P]
+        lib.twin_irq.argtypes = [P, C.c_uint, C.c_int]
         lib.twin_x_sizeof.restype = C.c_size_t
         if lib.twin_x_sizeof() != C.sizeof(_Twin):
             raise TwinError(f"twin.h layout mismatch: C says {lib.twin_x_sizeof()} B, the binding {C.sizeof(_Twin)} B")
@@ -241,6 +242,10 @@ class Machine:
 
     def uart_feed(self, data: bytes) -> None:
         self._lib.twin_uart_feed(self._p, data, len(data))
+
+    def irq(self, vector_index: int, level: int) -> None:
+        """Drive an interrupt request line as a peripheral would (vector index = (address - 0xFF80) / 2)."""
+        self._lib.twin_irq(self._p, vector_index, level)
 
     def set_break(self, addr: int) -> None:
         if self._lib.twin_set_break(self._p, addr) != 0:

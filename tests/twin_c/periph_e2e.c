@@ -8,6 +8,14 @@
  */
 #include <stdint.h>
 #include "fr5994_regs.h"
+/* eUSCI_B1 registers (datasheet SLASE54): the fr5994 port moved to eUSCI_A3 and its header dropped them */
+#ifndef UCB1CTLW0
+#define UCB1CTLW0 REG16(0x0680)
+#define UCB1BRW REG16(0x0686)
+#define UCB1RXBUF REG16(0x068C)
+#define UCB1TXBUF REG16(0x068E)
+#define UCB1IFG REG16(0x06AC)
+#endif
 
 #define P6SEL0 REG8(0x024B)
 #define DMACTL1 REG16(0x0502)

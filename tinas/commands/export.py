@@ -64,7 +64,7 @@ def export_solution(solution_path: str | Path, out: str | Path, platform_path: s
         sol = Solution.from_file(sp)
     except TinasError as exc:
         raise TinasError(f"{exc} (only solutions written by 'tinas search' carry weights; the original's "
-                         f"published solutions have none)") from None
+                         f"published solutions have none: export one with --random-weights SEED)") from None
     wpath = sp.parent / sol.weights_path
     if not wpath.is_file():
         raise TinasError(f"{sp}: weights file {wpath} is missing")

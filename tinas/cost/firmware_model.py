@@ -211,13 +211,3 @@ def evaluate_firmware(network: Network, platform: Platform, designs: list[LayerD
     return NetworkCost(True, None, None, l_int, l_cont, t_act, t_rc, imo, npc, use, 0, tuple(layers),
                        platform.sha256, model_version=FIRMWARE_MODEL_VERSION)
 
-
-def predict_layers(network: Network, designs: list[LayerDesign], platform: Platform) -> list[dict[str, float]]:
-    """Per firmware layer: predicted counts and cycles (as the runtime's counters time a layer)."""
-    k = FwConstants.of(platform)
-    out = []
-    for fl, i in firmware_layers(network):
-        e = evaluate_layer(fl, Tilings.of([designs[i]]), k)
-        out.append({"name": fl.name, "kind": fl.kind, "cycles": float(e.cycles[0]),
-                    **{c: int(v[0]) for c, v in e.counts.items()}})
-    return out

@@ -37,7 +37,7 @@ class TrainConfig:
 
 def set_determinism(seed: int, threads: int | None = None) -> None:
     torch.manual_seed(seed)
-    torch.set_num_threads(threads or int(os.environ.get("TINAS_TORCH_THREADS", "2")))
+    torch.set_num_threads(threads or int(os.environ.get("TINAS_TORCH_THREADS", "1")))
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
@@ -114,7 +114,7 @@ def train(model: SuperNet, data: Dataset, cfg: TrainConfig, checkpoint: Path | N
             loss.backward()
             opt.step()
             total += float(loss.detach())
-            bar.set_postfix(loss=f"{total / (s + 1):.3f}")
+            bar.set_postfix(loss=f"{total / (s + 1):.3f}", refresh=False)
         sched.step()
         history = {"loss": total / steps, "epoch": epoch}
         if checkpoint is not None:

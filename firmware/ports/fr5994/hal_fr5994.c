@@ -1,6 +1,7 @@
 /*
  * hal_fr5994.c - the HAL on the MSP430FR5994 (LaunchPad MSP-EXP430FR5994), and on the FR5994 twin,
- * which runs this same ELF. Register use follows docs/fr5994-port.md (the twin contract); references:
+ * which runs this same ELF. Every register sequence is listed in docs/fr5994-port.md (the firmware side of
+ * the twin contract; its one deviation: the external FRAM is on eUSCI_A3, see below). References:
  * MSP430FR58xx/FR59xx/FR6xx Family User's Guide SLAU367P (UG) and the MSP430FR599x datasheet SLASE54D (DS).
  *
  * Clock (UG "CS"): DCO 16 MHz = MCLK = SMCLK, ACLK = VLO; one FRAM wait state set BEFORE the switch
@@ -31,7 +32,7 @@
  * UART: eUSCI_A0 115200 8N1 from SMCLK 16 MHz (UG Table "Recommended settings": UCOS16, UCBR 8,
  *   UCBRF 10, UCBRS 0xF7) on P2.0/P2.1 (the LaunchPad's back-channel UART).
  * Signals: P1.0 (LED1) DONE, P5.0 YIELD (GPIO outputs). The final halt is LPM4 with GIE clear (nothing
- *   wakes the CPU).
+ *   wakes the CPU). The compiler's multiplication helpers use MPY32 too (mspabi_mpy32.c).
  */
 #include <stdint.h>
 #include "fr5994_regs.h"

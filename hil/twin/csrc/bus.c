@@ -50,6 +50,7 @@ void fram_cache_reset(core *c)
     c->nsets = lines / 2 ? lines / 2 : 1;
     if (c->nsets > 64) c->nsets = 64;
     for (uint32_t s = 0; s < 64; s++) c->tag[s][0] = c->tag[s][1] = 0xFFFFFFFFu, c->lru[s] = 0;
+    c->mru_line = 0xFFFFFFFFu;
 }
 
 void fram_cache_miss(core *c, uint32_t a)

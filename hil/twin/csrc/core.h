@@ -26,6 +26,7 @@ typedef struct core {
     uint32_t nwaits;               /* NWAITS from FRCTL0 */
     uint32_t line_shift, nsets;
     uint32_t tag[64][2];
+    uint32_t mru_line;             /* the line touched last: a repeat is a hit with nothing to update */
     uint8_t lru[64];
     uint64_t fram_reads, fram_misses;
     /* the instruction being executed, for error messages */
@@ -69,8 +70,10 @@ void timer_clock_changed(twin_t *m);
 static inline void fram_touch(core *c, uint32_t a)
 {
     uint32_t line = a >> c->line_shift;
-    uint32_t set = line & (c->nsets - 1);
     c->fram_reads++;
+    if (LIKELY(line == c->mru_line)) return;
+    c->mru_line = line;
+    uint32_t set = line & (c->nsets - 1);
     if (c->tag[set][0] == line) { c->lru[set] = 1; return; }
     if (c->tag[set][1] == line) { c->lru[set] = 0; return; }
     fram_cache_miss(c, a);

@@ -202,7 +202,7 @@ typedef struct {
 } operand;
 
 /* Source operand of Format I (also Format II's operand). Returns the cycle class. */
-static inline int src_operand(core *c, unsigned rs, unsigned as, int bw, operand *o, int want_value)
+static inline __attribute__((always_inline)) int src_operand(core *c, unsigned rs, unsigned as, int bw, operand *o, int want_value)
 {
     uint16_t *r = c->m.cpu.r;
     switch (as) {
@@ -248,7 +248,7 @@ static inline int src_operand(core *c, unsigned rs, unsigned as, int bw, operand
 }
 
 /* ---- Format I ---- */
-static int exec_fmt1(core *c, uint16_t op)
+static inline __attribute__((always_inline)) int exec_fmt1(core *c, uint16_t op)
 {
     uint16_t *r = c->m.cpu.r;
     unsigned opc = op >> 12, rs = (op >> 8) & 15, ad = (op >> 7) & 1, bw = (op >> 6) & 1, as = (op >> 4) & 3,
@@ -528,10 +528,12 @@ int twin_run(twin_t *m, const twin_run_args *args, twin_run_result *out)
         /* hot loop: everything that needs attention (peripheral access, SR change, interrupt request,
          * DMA stall, an event, the energy or cycle limit) sets c->limit to 0 or below the cycle count */
         if (LIKELY(!m->n_breakpoints)) {
+            uint64_t n = 0;
             while (LIKELY(m->cycle < c->limit)) {
                 m->cycle += (uint64_t)step(c);
-                m->instructions++;
+                n++;
             }
+            m->instructions += n;
         } else {
             while (m->cycle < c->limit) {
                 if (!skip) {
@@ -550,7 +552,7 @@ int twin_run(twin_t *m, const twin_run_args *args, twin_run_result *out)
         if (m->cycle >= c->end_cycle) { m->stop = TWIN_STOP_CYCLES; break; }
         if (m->cycle >= m->next_event) { advance_all(c); continue; }
         if (m->stall_cycles) { m->cycle += m->stall_cycles; m->stall_cycles = 0; continue; }
-        if (m->irq_any && (r[2] & TWIN_SR_GIE)) { accept_interrupt(c); continue; }
+        if (m->irq_any && (r[2] & TWIN_SR_GIE)) { accept_interrupt(c); skip = 0; continue; } /* a breakpoint at the ISR counts */
         if (r[2] & TWIN_SR_CPUOFF) {
             if (m->next_event == UINT64_MAX) { m->stop = TWIN_STOP_HALT; break; }
             uint64_t to = m->next_event;

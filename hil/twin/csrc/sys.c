@@ -239,6 +239,9 @@ static void sys_write(twin_t *m, uint32_t a, uint16_t v, int word)
             if (was && !s->cs_unlocked && sys_mclk_hz(m) != m->cfg.mclk_hz)
                 twin_fault(m, "firmware locked the clock system at MCLK %.3f MHz; the device table says %.3f MHz",
                            sys_mclk_hz(m) / 1e6, m->cfg.mclk_hz / 1e6);
+            else if (was && !s->cs_unlocked && CORE(m)->nwaits != m->cfg.fram_wait_states)
+                twin_fault(m, "firmware runs with FRAM NWAITS=%u; the device table says %u wait states",
+                           CORE(m)->nwaits, m->cfg.fram_wait_states);
             return;
         }
         if (!s->cs_unlocked) return; /* UG: writes to locked CS registers are ignored */
