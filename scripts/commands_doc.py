@@ -90,7 +90,7 @@ EXAMPLES: dict[tuple[str, str], list[str]] = {
         "hil run --target host --artifact runs/art/space/* --profile square_wave solar_june --ccap 0.00047 0.001 "
         "--rehm 2800 --repeat 2 --workers 2 --timeout 600 --max-recharge 3600 --platform runs/calibrated.toml "
         "--out runs/space.csv --force",
-        "hil run --target board --lg-env lab/desk.yaml --artifact runs/art/digits --out runs/board.csv",
+        "hil run --target board --lg-env docs/lab/bench.yaml --artifact runs/art/digits --out runs/board.csv --log runs/board.log",
         "hil run --target board --lg-place desk-1,desk-2 --lg-coordinator lab-host:20408 --lg-wait 600 "
         "--artifact runs/art/digits --out runs/boards.csv",
         "hil run --target host --artifact runs/art/space/* --ray --out runs/ray.csv",
