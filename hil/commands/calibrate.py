@@ -73,8 +73,9 @@ def run_firmware(args: argparse.Namespace) -> int:
 
     from hil.calibration.fw_calibrate import calibrate_lono
     from hil.commands.report import target_note
-    from hil.measurements import read_layer_tables
+    from hil.measurements import read_layer_tables, read_tables
     from hil.report.fw_report import summary, worse_lines, write_fw_report
+    from tinas.platform import load_platform
 
     runs = read_tables(args.measurements)
     layers = read_layer_tables(args.measurements)
