@@ -21,44 +21,43 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# (command as in the README, needs a fresh search / is heavy)
-CHAIN: list[tuple[str, bool]] = [
-    (".venv/bin/tinas cost examples/net_small.json --ccap 0.00047", False),
+# (command as in the README, heavy (needs the fresh search or runs many networks), files it must write)
+CHAIN: list[tuple[str, bool, list[str]]] = [
+    (".venv/bin/tinas cost examples/net_small.json --ccap 0.00047", False, []),
     (".venv/bin/tinas cost tests/data/tinas-solutions/TiNAS_HAR-LAT-perc25-CCAP0.005_best_solution_info.json --json",
-     False),
-    (".venv/bin/tinas export examples/solution_digits.json --out runs/art/digits", False),
-    (".venv/bin/hil build --target emulator", False),
-    (".venv/bin/hil build --target host", False),
-    (".venv/bin/hil profiles", False),
-    (".venv/bin/hil profiles import examples/recording_shepherd.h5 --format shepherd", False),
-    (".venv/bin/hil profiles import examples/recording_voltage.csv --format voltage", False),
-    (".venv/bin/hil profiles plot recording_shepherd --out runs/plots/recording_shepherd.png", False),
+     False, []),
+    (".venv/bin/tinas export examples/solution_digits.json --out runs/art/digits", False,
+     ["runs/art/digits/artifact.json", "runs/art/digits/manifest.json"]),
+    (".venv/bin/hil build --target emulator", False, []),
+    (".venv/bin/hil build --target host", False, []),
+    (".venv/bin/hil profiles", False, []),
+    (".venv/bin/hil profiles import examples/recording_shepherd.h5 --format shepherd", False, []),
+    (".venv/bin/hil profiles import examples/recording_voltage.csv --format voltage", False, []),
+    (".venv/bin/hil profiles plot recording_shepherd --out runs/plots/recording_shepherd.png", False,
+     ["runs/plots/recording_shepherd.png"]),
     (".venv/bin/hil run --target emulator --artifact runs/art/digits --profile thevenin_tinas square_wave "
-     "--ccap 0.00047 --out runs/m.csv", False),
+     "--ccap 0.00047 --out runs/m.csv", False, ["runs/m.csv", "runs/m.layers.csv"]),
+    (".venv/bin/hil microbench --out runs/mb.csv", False, ["runs/mb.csv"]),
     (".venv/bin/python -m tinas.run_nas --suffix cifar_example_run --settings settings/CIFAR10.json,settings/TiNAS-test.json "
-     "--stages 1 --imcreq 0 --latreq 100 --ccap 0.005 --no-rlogger", False),
+     "--stages 1 --imcreq 0 --latreq 100 --ccap 0.005 --no-rlogger", False,
+     ["runs/cifar_example_run/cifar_example_run_ssoptlog.json"]),
     (".venv/bin/tinas search --settings DIGITS.json,examples/search_quick.json --latreq 60 --ccap 0.00047 "
-     "--suffix mine --out runs/mine", True),
-    (".venv/bin/tinas export --space runs/mine --count 4 --seed 1 --out runs/art/space", True),
-    (".venv/bin/hil run --target host --artifact runs/art/space/* --profile square_wave --out runs/space.csv", True),
-    (".venv/bin/hil report runs/space.csv --out runs/fw-report", True),
-    (".venv/bin/tinas sensitivity --dataset HAR --samples 30", True),
+     "--suffix mine --out runs/mine", True, ["runs/mine/mine_solution.json", "runs/mine/mine_ssoptlog.json"]),
+    (".venv/bin/tinas export --space runs/mine --count 4 --seed 1 --out runs/art/space", True,
+     ["runs/art/space/net00/artifact.json", "runs/art/space/net03/artifact.json"]),
+    (".venv/bin/hil run --target host --artifact runs/art/space/* --profile square_wave --out runs/space.csv", True,
+     ["runs/space.csv", "runs/space.layers.csv"]),
+    (".venv/bin/hil report runs/space.csv --out runs/fw-report", True, ["runs/fw-report/report.md"]),
+    (".venv/bin/hil calibrate runs/space.csv --cost-model firmware --microbench runs/mb.csv "
+     "--out runs/calibrated.toml --report runs/cal-report", True, ["runs/calibrated.toml", "runs/cal-report/report.md"]),
+    (".venv/bin/tinas cost examples/net_small.json --platform runs/calibrated.toml --cost-model firmware", True, []),
+    (".venv/bin/tinas sensitivity --dataset HAR --samples 30", True, ["runs/sensitivity/sensitivity.md"]),
 ]
 
 # files each row reads that must be shipped (tracked), checked against git when it is there
 SHIPPED = ["examples/net_small.json", "examples/solution_digits.json", "examples/digits_weights.npz",
            "examples/search_quick.json", "examples/recording_shepherd.h5", "examples/recording_voltage.csv",
            "tests/data/tinas-solutions/TiNAS_HAR-LAT-perc25-CCAP0.005_best_solution_info.json"]
-
-# what a row must leave behind (checked after it runs)
-PRODUCES = {
-    2: ["runs/art/digits/artifact.json", "runs/art/digits/manifest.json"],
-    9: ["runs/m.csv"],
-    8: ["runs/plots/recording_shepherd.png"],
-    11: ["runs/mine/mine_solution.json", "runs/mine/mine_ssoptlog.json"],
-    12: ["runs/art/space/net00/artifact.json", "runs/art/space/net03/artifact.json"],
-    13: ["runs/space.csv"],
-}
 
 
 def argv_of(cmd: str) -> list[str]:
@@ -82,7 +81,7 @@ def fresh_folder(tmp: Path) -> Path:
 
 
 def run_row(i: int, d: Path, env: dict[str, str]) -> str:
-    cmd = CHAIN[i][0]
+    cmd, _, produces = CHAIN[i]
     old = Path.cwd()
     os.chdir(d)  # globs in the command expand in the fresh folder
     try:
@@ -91,7 +90,7 @@ def run_row(i: int, d: Path, env: dict[str, str]) -> str:
         os.chdir(old)
     r = subprocess.run(argv, cwd=d, env=env, capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, f"README row {i + 1} failed: {cmd}\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
-    for rel in PRODUCES.get(i, []):
+    for rel in produces:
         assert (d / rel).is_file(), f"README row {i + 1} ({cmd}) did not write {rel}"
     return r.stdout
 
@@ -114,7 +113,7 @@ def test_chain_inputs_are_shipped():
 def test_chain_bounded(chain_env):
     """The rows that need no fresh search, in order, with checks a newcomer would make by eye."""
     d, env = chain_env
-    outs = {i: run_row(i, d, env) for i, (_, heavy) in enumerate(CHAIN) if not heavy}
+    outs = {i: run_row(i, d, env) for i, (_, heavy, _) in enumerate(CHAIN) if not heavy}
     # the small network and the shipped solution are the same layers: same predicted latency
     # as the solution file records (written by the search that produced it, not by `tinas cost`)
     import json
