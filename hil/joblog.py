@@ -24,8 +24,9 @@ from tinas.records import atomic_path
 log = logging.getLogger("hil.main_job")
 
 TIMINGS_FORMAT, TIMINGS_VERSION = "hil.job_timings", 1
-# seconds per unit on the 2-core reference VM (main job of 2026-11-24: 53 s in all); only a first guess
-NOMINAL_RATES = {"search": 0.8, "export": 1.0, "runs": 1.0, "calibration": 10.0}
+# seconds per unit on an uncontended 2-core VM: the main job of 2026-11-29 19:49 UTC (2.1 min wall, 2 workers)
+# measured at contention x3.0, divided by 3; only a first guess, replaced by each job's own timings.json
+NOMINAL_RATES = {"search": 0.6, "export": 0.1, "runs": 1.0, "calibration": 3.0}
 UNITS = {"search": "training epoch", "export": "network", "runs": "run", "calibration": "job"}
 
 
