@@ -52,6 +52,8 @@ CHAIN: list[tuple[str, bool, list[str]]] = [
      "--out runs/calibrated.toml --report runs/cal-report", True, ["runs/calibrated.toml", "runs/cal-report/report.md"]),
     (".venv/bin/tinas cost examples/net_small.json --platform runs/calibrated.toml --cost-model firmware", True, []),
     (".venv/bin/tinas sensitivity --dataset HAR --samples 30", True, ["runs/sensitivity/sensitivity.md"]),
+    (".venv/bin/tinas search --settings DIGITS.json,examples/search_quick.json --compare TiNAS,TiNAS-U --latreq 60 "
+     "--ccap 0.00047 --out runs/cmp", True, ["runs/cmp/comparison.md", "runs/cmp/comparison.json"]),
 ]
 
 # files each row reads that must be shipped (tracked), checked against git when it is there
