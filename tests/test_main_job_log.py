@@ -131,15 +131,17 @@ def test_failed_stage_still_summarised(tmp_path):
 
 
 @pytest.mark.slow
-def test_real_job_tiny_budget_log_is_plain(tmp_path):
-    """The real job, redirected, on a tiny budget: the host target keeps the runs short."""
+def test_real_job_tiny_budget_log_is_plain(tmp_path, sweep_budget):
+    """The real job, redirected: bounded, a tiny budget on the host target; --hil-sweep=full, the README's
+    main job as it is (default settings, 10 networks x 3 profiles on the emulator)."""
     log = tmp_path / "job.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    small = ["--settings", "DIGITS.json,examples/search_quick.json", "--networks", "4", "--profile", "square_wave",
+             "--target", "host", "--workers", "2"]
     with log.open("wb") as f:
         rc = subprocess.run([sys.executable, "-m", "hil.cli", "pipeline", "--out", str(tmp_path / "job"),
-                             "--settings", "DIGITS.json,examples/search_quick.json", "--networks", "4",
-                             "--profile", "square_wave", "--target", "host", "--workers", "2"],
-                            stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT, timeout=1800).returncode
+                             *(small if sweep_budget == "bounded" else [])],
+                            stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT, timeout=3600).returncode
     text = log.read_text()
     assert rc == 0, text[-3000:]
     assert_plain(text)
