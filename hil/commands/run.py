@@ -84,8 +84,10 @@ def board_address(args: argparse.Namespace) -> list[BoardAddress] | None:
             for p in places]
 
 
-def build_specs(args: argparse.Namespace) -> list[RunSpec]:
+def build_specs(args: argparse.Namespace) -> list:
     """One spec per (artifact, profile, capacitor, repeat), in that order."""
+    from hil.runner import RunSpec
+
     boards = board_address(args) or [None]
     cells = [(a, prof, c, r) for a in args.artifact for prof in args.profile for c in args.ccap
              for r in range(args.repeat)]
