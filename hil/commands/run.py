@@ -67,6 +67,7 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
 def run(args: argparse.Namespace) -> int:
     specs = build_specs(args)
     log_path = Path(args.log) if args.log else Path(args.out).with_suffix(".log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)  # as the table's writer does for the table
     handler = logging.FileHandler(log_path, mode="w", encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     logger = logging.getLogger("hil")
