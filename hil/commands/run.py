@@ -146,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
     except Timeout:
         raise TinasError(f"{out}: another 'hil run' is writing this file; choose another --out") from None
     log_path = Path(args.log) if args.log else out.with_suffix(".log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)  # as the table's writer does for the table
     handler = logging.FileHandler(log_path, mode="w", encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     logger = logging.getLogger("hil")
