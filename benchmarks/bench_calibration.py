@@ -61,9 +61,10 @@ def random_designs(net, rng: np.random.Generator) -> list[LayerDesign]:  # noqa:
     return out
 
 
-def draw(seed: int, n: int, out: Path, nvm_limit: int | None = None) -> list[str]:
+def draw(seed: int, n: int, out: Path, nvm_limit: int | None = None, ccap_f: float | None = None) -> list[str]:
+    """``ccap_f``: only the firmware model's own designs, explored for that capacitor (brown-out draws)."""
     rng = np.random.default_rng(seed)
-    fw = load_platform().with_cost_model("firmware")
+    fw = load_platform().with_cost_model("firmware").with_capacitor(ccap_f)
     arts = []
     while len(arts) < n:
         ds = ("DIGITS", "MOTION")[len(arts) % 2]
@@ -72,7 +73,7 @@ def draw(seed: int, n: int, out: Path, nvm_limit: int | None = None) -> list[str
         res = int(min(space.input_resolutions))
         cfg = sample_subnet(space, rng, width, res, block_choice_list(space))
         net = to_network(cfg, space)
-        if rng.random() < 0.5:
+        if ccap_f is not None or rng.random() < 0.5:
             cost = evaluate(net, fw)
             if not cost.feasible:
                 continue
@@ -100,10 +101,9 @@ def run_draw(seed: int, n: int, out: Path, workers: int, target: str = "host", b
             from hil.targets.emulator import NVM_SIZE
 
             limit = NVM_SIZE
-        arts = draw(seed, n, out, limit)
-        if brownout:  # no proactive shutdown, small capacitors: the device runs until it browns out
-            specs = [RunSpec(target, a, p, c, seed=seed, proactive=False) for a in arts
-                     for p, c in (("thevenin_tinas", 0.0001), ("solar_june", 0.00047), ("square_wave", 0.00047))]
+        arts = draw(seed, n, out, limit, 0.00047 if brownout else None)
+        if brownout:  # no proactive shutdown, a small capacitor: the device runs until it browns out
+            specs = [RunSpec(target, a, p, 0.00047, seed=seed, proactive=False) for a in arts for p in PROFILES]
         else:
             specs = [RunSpec(target, a, p, 0.005, seed=seed) for a in arts for p in PROFILES]
         rows, tls = run_matrix(specs, workers=workers)

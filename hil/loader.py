@@ -86,6 +86,8 @@ def load_on_emulator(blob: bytes, timeout_s: float = 60.0, send=None) -> bytes:
                         m.uart_feed(os.read(master, 4096))
                     except BlockingIOError:
                         pass
+                if errors:  # the host side gave up (e.g. no acknowledgement): its reason is the one to report
+                    break
                 if time.monotonic() > deadline:
                     raise LoadError("the loader did not finish (no serial input, or it never answered)")
             nvm = m.extfram.tobytes()

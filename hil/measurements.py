@@ -125,7 +125,10 @@ class LayerRow:
 
     Written beside the run rows (``<table>.layers.csv``), keyed by ``run_id``. Counts are of committed
     work; ``cycles`` is compute + preserve cycles of the target's clock (host: wall time at 16 MHz, not
-    MSP430 cycles); ``power_cycles`` is the number of boots that resumed in this layer.
+    MSP430 cycles); ``power_cycles`` is the number of boots that resumed in this layer. Under proactive
+    shutdown the preserve cycles of a batch are timed after the commit that persists the counters and are
+    lost at the shutdown, so an intermittent run's per-layer cycles lack them: compare per-layer cycles on
+    continuous runs (the calibration does).
     """
 
     run_id: str

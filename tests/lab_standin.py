@@ -69,8 +69,10 @@ class StandInBoard(logging.Handler):
                          threading.Thread(target=self._host_input, daemon=True)]
         for t in self._threads:
             t.start()
+        self._levels = {}
         for name in ("hil.lab.supply", "hil.lab.probe"):
             lg = logging.getLogger(name)
+            self._levels[name] = lg.level
             lg.setLevel(logging.INFO)
             lg.addHandler(self)
 
@@ -157,8 +159,9 @@ class StandInBoard(logging.Handler):
 
     def close(self) -> None:
         self._stop.set()
-        for name in ("hil.lab.supply", "hil.lab.probe"):
+        for name, level in self._levels.items():
             logging.getLogger(name).removeHandler(self)
+            logging.getLogger(name).setLevel(level)
         for t in self._threads:
             t.join(2)
         if self._run_thread is not None:

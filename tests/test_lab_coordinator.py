@@ -169,3 +169,25 @@ def test_two_places_held_at_once_in_one_process(lab):
     finally:
         a.release()
     assert held_by(lab, "lp0") in ("", "None")
+
+
+def test_board_tests_run_through_the_plugin_options(lab, pytester):
+    """tests/test_on_board.py as a user runs it against a lab: the --hil-lg-* options reach the place."""
+    pytester.makeconftest(f"""
+import pytest
+
+@pytest.fixture(scope="module")
+def artifact_dir():
+    return {str(lab.artifact.directory)!r}
+""")
+    import inspect
+
+    from tests import test_on_board
+
+    pytester.makepyfile(test_on_board="import pytest\n\npytestmark = pytest.mark.board\n\n\n"
+                        + inspect.getsource(test_on_board.test_inference_is_bit_exact_on_the_board))
+    result = pytester.runpytest("-p", "hil.pytest_plugin", "-p", "no:labgrid", "-p", "no:cacheprovider",
+                                "--hil-lg-place", "lp0", "--hil-lg-coordinator", lab.address, "--hil-timeout", "120")
+    result.assert_outcomes(passed=1)
+    assert any(f"hil: target board (place lp0 at {lab.address})" in line for line in result.outlines)
+    assert held_by(lab, "lp0") in ("", "None")

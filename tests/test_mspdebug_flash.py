@@ -12,7 +12,7 @@ pytestmark = pytest.mark.emulator
 
 def test_program_verify_and_read_back(tmp_path, monkeypatch):
     monkeypatch.setenv("TINAS_HIL_STATE", str(tmp_path))
-    elf = build_firmware("emulator").elf
+    elf = build_firmware("fr5994").elf  # the board image, flashed as a board would be
     m = Mspdebug("sim")
     assert m.program(elf) is True
     # the reset vector at 0xFFFE points at _start (0x4000), as the linker script placed it

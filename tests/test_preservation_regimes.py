@@ -60,9 +60,10 @@ def test_brownout_regime_runs_through(tmp_path, artifacts):
 
 
 def test_no_preservation_baseline(tmp_path, artifacts):
-    """Same output; the NVM writes saved are exactly the preservation ones: per batch a slot commit,
-    the compute counter and the preserve counter, plus boot_count and recover counter at boot, minus
-    the one write of the three counters at the end."""
+    """Same output; the NVM writes saved are exactly the preservation ones: per batch a slot commit, the
+    per-layer counter snapshot committed with it (firmware/runtime/rt_counters.c), the compute counter and
+    the preserve counter, plus boot_count and recover counter at boot, minus the one write of the three
+    counters at the end."""
     bro, pro = artifacts
     n = sum(batches_per_layer(bro.blob))
     normal = HostDevice(build_host_firmware(), bro, tmp_path / "a")
@@ -73,7 +74,7 @@ def test_no_preservation_baseline(tmp_path, artifacts):
     r = base.run_once()
     assert r.exit_code == 0
     assert base.output().tolist() == bro.expected_output.tolist()
-    assert w_normal - r.nvm_writes == 3 * n + 2 - 1
+    assert w_normal - r.nvm_writes == 4 * n + 2 - 1
     # the PROACTIVE flag is ignored: no yield, one boot
     s = HostDevice(build_host_firmware(variant="host-nopres"), pro, tmp_path / "c").run(yield_mode=True)
     assert s.correct and s.restarts == 0

@@ -3,6 +3,8 @@ timestamps and wall times aside), rows in the same order; a failing task leaves 
 
 from __future__ import annotations
 
+import time
+
 
 import pandas as pd
 import pytest
@@ -20,8 +22,17 @@ def cluster():
     """A two-CPU local cluster shared by the module (hil run --ray joins one already up)."""
     from hil.ray_runs import ROOT
 
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING",
-             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "TINAS_TORCH_THREADS": "1"}})
+    for attempt in (1, 2):  # a cluster start can time out on a loaded 2-core machine; one more try
+        try:
+            ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+                     logging_level="WARNING", runtime_env={"env_vars": {"PYTHONPATH": str(ROOT),
+                                                                        "TINAS_TORCH_THREADS": "1"}})
+            break
+        except RuntimeError:
+            ray.shutdown()
+            if attempt == 2:
+                raise
+            time.sleep(5)
     yield
     ray.shutdown()
 

@@ -124,3 +124,23 @@ def test_fatal_firmware_error_is_reported(arts):
         t.artifact.blob = b"\x00" * 64 + t.artifact.blob[64:]  # header magic gone: hal_fatal(BAD_MODEL)
         with pytest.raises(EmulatorError, match="fatal error"):
             t.run(ContinuousPower(), timeout_s=60)
+
+
+def test_poll_fast_forward_changes_nothing_but_work(target, arts):
+    """Polling loops skipped ahead to the next peripheral event give the very same run: cycles,
+    instructions, FRAM cache counts, energy and the external FRAM, bit for bit."""
+    from hil.twin.machine import Machine, Stop
+
+    blob = np.frombuffer(target.artifact.blob, dtype=np.uint8)
+    got = []
+    for skip in (True, False):
+        with Machine() as m:
+            m.set_idle_skip(skip)
+            m.load_elf(target.build.elf)
+            m.extfram[:] = 0x5A
+            m.extfram[: blob.size] = blob
+            m.power_on(9)
+            assert m.run(10**9).stop is Stop.HALT and m.pin(1, 0)
+            got.append((m.cycle, m.instructions, m.fram_cache_stats(), m.energy_j, m.extfram.tobytes(), m.skipped_cycles))
+    (a, b) = got
+    assert a[:5] == b[:5] and a[5] > 0 and b[5] == 0

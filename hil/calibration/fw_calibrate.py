@@ -148,15 +148,22 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
     prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles", floor=min_cycles)
     clk = k.clock_hz
     # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
-    tmp = _with(base, prim.theta, k.cycles[-1], k.boot_time_s)
-    Xr, yr, work = [], [], []
-    for _, r in runs.iterrows():
-        a = artifact_model(str(r["artifact_dir"]), base)
-        work.append(float(a.X.sum(axis=0) @ prim.theta) / clk)
-        Xr.append([len(a.kinds) / clk, _predicted_pc(r, a, tmp)])
-        yr.append(float(r["active_time_s"]))
-    ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s"),
-                      np.array([k.cycles[-1], k.boot_time_s]), what="per-layer and per-boot time", offset=np.array(work))
+    # the predicted power cycles depend on the boot's energy in the brown-out regime: iterate to a fixed point
+    layer_c, boot_s = k.cycles[-1], k.boot_time_s
+    for _ in range(4):
+        tmp = _with(base, prim.theta, layer_c, boot_s)
+        Xr, yr, work = [], [], []
+        for _, r in runs.iterrows():
+            a = artifact_model(str(r["artifact_dir"]), base)
+            work.append(float(a.X.sum(axis=0) @ prim.theta) / clk)
+            Xr.append([len(a.kinds) / clk, _predicted_pc(r, a, tmp)])
+            yr.append(float(r["active_time_s"]))
+        ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s"),
+                          np.array([k.cycles[-1], k.boot_time_s]), what="per-layer and per-boot time",
+                          offset=np.array(work))
+        if abs(ovh.theta[1] - boot_s) <= 1e-6 * max(boot_s, 1e-12) and abs(ovh.theta[0] - layer_c) <= 1e-6 * max(layer_c, 1.0):
+            break
+        layer_c, boot_s = ovh.theta
     new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance)
     return FirmwareFit(prim, ovh, new)
 

@@ -84,7 +84,7 @@ def board_address(args: argparse.Namespace) -> list[BoardAddress] | None:
             for p in places]
 
 
-def build_specs(args: argparse.Namespace) -> list[RunSpec]:
+def build_specs(args: argparse.Namespace) -> list:
     """One spec per (artifact, profile, capacitor, repeat), in that order."""
     from hil.runner import RunSpec
 
@@ -154,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
     except Timeout:
         raise TinasError(f"{out}: another 'hil run' is writing this file; choose another --out") from None
     log_path = Path(args.log) if args.log else out.with_suffix(".log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)  # as the table's writer does for the table
     handler = logging.FileHandler(log_path, mode="w", encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     logger = logging.getLogger("hil")

@@ -21,7 +21,7 @@ from labgrid import Environment, Target
 from labgrid.exceptions import NoDriverFoundError, NoResourceFoundError
 
 import hil.lab.classes  # noqa: F401  (registers our resources and drivers with labgrid)
-from hil.lab.address import DEFAULT_COORDINATOR, BoardAddress, BoardUnavailable  # noqa: F401  (re-exported)
+from hil.lab.address import BoardAddress, BoardUnavailable
 
 LOG = logging.getLogger("hil.lab.place")
 

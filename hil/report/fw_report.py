@@ -116,6 +116,17 @@ def _save(fig, path: Path, plt) -> Path:  # noqa: ANN001
     return path
 
 
+def _incomplete_lines(res: LonoResult) -> list[str]:
+    """Runs the calibrated model predicts never to finish (a batch that never fits one power cycle)."""
+    r = res.runs
+    bad = r[(r["power_mode"] == "intermittent") & (r["after_completed"] == 0)] if "after_completed" in r else r.iloc[:0]
+    if bad.empty:
+        return []
+    names = ", ".join(f"{a} ({p})" for a, p in zip(bad["artifact_name"], bad["profile"]))
+    return [f"{len(bad)} held-out run(s) predicted never to finish (a batch does not fit one power cycle with the "
+            f"fold's constants; their power cycles are where the prediction gave up): {names}.", ""]
+
+
 def _pct(x: pd.Series, q: float) -> float:
     x = x.dropna()
     return float(np.percentile(x, q)) if len(x) else float("nan")
@@ -166,6 +177,7 @@ def write_fw_report(res: LonoResult, out_dir: str | Path, target_note: str, titl
           "latency is one point per network. Predictions never read a measured quantity (power cycles are predicted "
           "from the model's batches, trace-aware on targets with an energy model).", "",
           "## Held-out errors (before → after)", "", table(rows),
+          *_incomplete_lines(res),
           "## Per layer (held-out, continuous runs)", "",
           f"{int((~res.layers['timed']).sum())} per-layer rows below the timing floor are left out of these figures "
           f"(the fit weighs them in absolute terms).", "",

@@ -210,8 +210,10 @@ class EmulatorTarget:
                                             f"batch could commit; the capacitor is too small for this design's tiles")
                 nvm = m.extfram.tobytes()
                 reads, misses = m.fram_cache_stats()
+                skipped = m.skipped_cycles
                 self.last_machine_stats = {"instructions_last_power_cycle": m.instructions, "pucs": m.pucs,
                                            "fram_reads": reads, "fram_misses": misses,
+                                           "poll_cycles_fast_forwarded_last_power_cycle": skipped,
                                            "energy_by_load_last_power_cycle": m.energy_by_load(),
                                            "cycles_by_load_last_power_cycle": m.cycles_by_load()}
         except (EmulatorError, TwinError) as exc:

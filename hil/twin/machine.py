@@ -88,7 +88,8 @@ def _lib() -> C.CDLL:
         lib.twin_error.restype, lib.twin_error.argtypes = C.c_char_p, [P]
         lib.twin_set_break.restype, lib.twin_set_break.argtypes = C.c_int, [P, C.c_uint32]
         lib.twin_clear_breaks.argtypes = [P]
-        for name in ("twin_x_pucs", "twin_x_fram_misses", "twin_x_fram_reads"):
+        lib.twin_x_set_idle_skip.argtypes = [P, C.c_int]
+        for name in ("twin_x_pucs", "twin_x_fram_misses", "twin_x_fram_reads", "twin_x_skipped_cycles"):
             getattr(lib, name).restype, getattr(lib, name).argtypes = C.c_uint64, [P]
         lib.twin_x_mclk_hz.restype, lib.twin_x_mclk_hz.argtypes = C.c_double, [P]
         lib.twin_irq.argtypes = [P, C.c_uint, C.c_int]
@@ -222,6 +223,14 @@ class Machine:
 
     def fram_cache_stats(self) -> tuple[int, int]:
         return int(self._lib.twin_x_fram_reads(self._p)), int(self._lib.twin_x_fram_misses(self._p))
+
+    @property
+    def skipped_cycles(self) -> int:
+        """Cycles of polling loops fast-forwarded to the next peripheral event (same result, less work)."""
+        return int(self._lib.twin_x_skipped_cycles(self._p))
+
+    def set_idle_skip(self, on: bool) -> None:
+        self._lib.twin_x_set_idle_skip(self._p, int(on))
 
     def mclk_hz(self) -> float:
         return float(self._lib.twin_x_mclk_hz(self._p))

@@ -89,8 +89,8 @@ def check_or_restart(out_dir: Path, suffix: str, fingerprint: dict[str, Any], re
     if restart:
         for p in results:
             p.unlink()
-        print(f"search: --restart: removed {len(results)} result file(s) of '{suffix}' made with other settings "
-              f"({'; '.join(diffs[:4])}{' …' if len(diffs) > 4 else ''})", file=sys.stderr)
+        _log.warning(f"search: --restart: removed {len(results)} result file(s) of '{suffix}' made with other "
+                     f"settings ({'; '.join(diffs[:4])}{' …' if len(diffs) > 4 else ''})")
         return
     raise TinasError(
         f"{out_dir}: run '{suffix}' already has results made with other settings:\n  " + "\n  ".join(diffs[:12])

@@ -89,6 +89,51 @@ static const char *class_name(uint32_t a)
     return "unmapped address";
 }
 
+/* Registers whose value changes only at the owning model's scheduled events (DMA, eUSCI, LEA): a loop
+ * polling one of them, with no write, no other register access, no FRAM miss and the same CPU registers
+ * from one read to the next, repeats itself exactly until the next event. Skip whole iterations so the
+ * loop resumes just before the event (or the cycle/energy limit): same cycles, same state, less work. */
+static int pollable(uint32_t a)
+{
+    return (a >= 0x0500 && a <= 0x056F) || (a >= 0x05C0 && a <= 0x072F) || (a >= 0x0A80 && a <= 0x0AFF);
+}
+
+static void poll_check(core *c, uint32_t a, uint16_t v)
+{
+    twin_t *m = &c->m;
+    if (!pollable(a) || m->stop) { c->poll.valid = 0; return; }
+    if (c->poll.valid && c->poll.pc == c->cur_pc && c->poll.addr == a && c->poll.val == v &&
+        c->poll.nwrites == c->nwrites && c->poll.nslow + 1 == c->nslow && c->poll.misses == c->fram_misses &&
+        !memcmp(c->poll.r, m->cpu.r, sizeof c->poll.r) && m->cycle > c->poll.cycle) {
+        uint64_t period = m->cycle - c->poll.cycle;
+        uint64_t lim = c->end_cycle;
+        if (c->energy_limit < lim) lim = c->energy_limit;
+        if (m->next_event < lim) lim = m->next_event;
+        if (lim > m->cycle && lim != UINT64_MAX) {
+            uint64_t k = (lim - m->cycle) / period;
+            if (k >= 2) {
+                k -= 1; /* stay a whole iteration short: the rest runs normally up to the event */
+                uint64_t di = m->instructions - c->poll.instr, dr = c->fram_reads - c->poll.freads;
+                m->cycle += k * period;
+                m->instructions += k * di;
+                c->fram_reads += k * dr;
+                c->skipped_cycles += k * period;
+            }
+        }
+    }
+    c->poll.valid = 1;
+    c->poll.pc = c->cur_pc;
+    c->poll.addr = a;
+    c->poll.val = v;
+    c->poll.cycle = m->cycle;
+    c->poll.instr = m->instructions;
+    c->poll.nwrites = c->nwrites;
+    c->poll.nslow = c->nslow;
+    c->poll.misses = c->fram_misses;
+    c->poll.freads = c->fram_reads;
+    memcpy(c->poll.r, m->cpu.r, sizeof c->poll.r);
+}
+
 uint16_t bus_read_slow(core *c, uint32_t a, int word)
 {
     twin_t *m = &c->m;
@@ -107,7 +152,13 @@ uint16_t bus_read_slow(core *c, uint32_t a, int word)
             return word ? (uint16_t)(m->mem[a] | (m->mem[a + 1] << 8)) : m->mem[a];
         case A_PERIPH: {
             unsigned r = c->preg[a];
-            if (r) { c->limit = 0; return c->regs[r - 1].read(m, a, word); }
+            if (r) {
+                c->limit = 0;
+                uint16_t v = c->regs[r - 1].read(m, a, word);
+                c->nslow++;
+                if (c->idle_skip) poll_check(c, a, v);
+                return v;
+            }
             break;
         }
         default:
@@ -140,6 +191,7 @@ void bus_write_slow(core *c, uint32_t a, uint16_t v, int word)
             unsigned r = c->preg[a];
             if (r) {
                 c->limit = 0;
+                c->nslow++;
                 c->regs[r - 1].write(m, a, word ? v : (uint16_t)(v & 0xFF), word);
                 return;
             }

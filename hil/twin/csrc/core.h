@@ -43,6 +43,19 @@ typedef struct core {
     int running, powered, skip_break;
     uint64_t pucs;                 /* PUC/BOR resets seen (watchdog/PMM password violations, SW BOR) */
     double mclk_hz_now;            /* the MCLK the clock system gives now (sys.c) */
+    /* poll-loop fast-forward (bus.c): a loop that re-reads a DMA/eUSCI/LEA register with nothing else
+     * changing is skipped ahead by whole iterations up to the next peripheral event */
+    int idle_skip;
+    uint64_t nwrites;              /* memory writes (fast and slow path) */
+    uint64_t nslow;                /* peripheral register accesses */
+    uint64_t skipped_cycles;
+    struct {
+        int valid;
+        uint16_t pc, val;
+        uint32_t addr;
+        uint64_t cycle, instr, nwrites, nslow, misses, freads;
+        uint16_t r[16];
+    } poll;
 } core;
 
 #define CORE(m) ((core *)(m))
@@ -104,6 +117,7 @@ static inline uint8_t rd8(core *c, uint32_t a)
 static inline void wr16(core *c, uint32_t a, uint16_t v)
 {
     a &= 0xFFFEu;
+    c->nwrites++;
     if (LIKELY(c->attr[a] <= A_FRAM)) {
         c->m.mem[a] = (uint8_t)v;
         c->m.mem[a + 1] = (uint8_t)(v >> 8);
@@ -115,6 +129,7 @@ static inline void wr16(core *c, uint32_t a, uint16_t v)
 static inline void wr8(core *c, uint32_t a, uint8_t v)
 {
     a &= 0xFFFFu;
+    c->nwrites++;
     if (LIKELY(c->attr[a] <= A_FRAM)) {
         c->m.mem[a] = v;
         return;

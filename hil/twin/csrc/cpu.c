@@ -510,6 +510,7 @@ int twin_run(twin_t *m, const twin_run_args *args, twin_run_result *out)
         return TWIN_STOP_ERROR;
     }
     m->stop = 0;
+    c->poll.valid = 0; /* the harness may have changed memory between runs */
     core_energy_flush(c);
     uint64_t c0 = m->cycle;
     c->run_c0 = c0;
@@ -528,12 +529,10 @@ int twin_run(twin_t *m, const twin_run_args *args, twin_run_result *out)
         /* hot loop: everything that needs attention (peripheral access, SR change, interrupt request,
          * DMA stall, an event, the energy or cycle limit) sets c->limit to 0 or below the cycle count */
         if (LIKELY(!m->n_breakpoints)) {
-            uint64_t n = 0;
             while (LIKELY(m->cycle < c->limit)) {
                 m->cycle += (uint64_t)step(c);
-                n++;
+                m->instructions++;
             }
-            m->instructions += n;
         } else {
             while (m->cycle < c->limit) {
                 if (!skip) {
@@ -590,6 +589,7 @@ twin_t *twin_new(const twin_config *cfg)
     memset(m->mem + 0x4000, 0xFF, TWIN_FRAM_HI + 1 - 0x4000); /* erased FRAM reads 0xFF like a blank part */
     bus_init(c);
     m->next_event = UINT64_MAX;
+    c->idle_skip = getenv("TWIN_NO_IDLE_SKIP") == NULL;
     return m;
 }
 
@@ -636,6 +636,7 @@ static void cpu_reset(core *c)
     m->stall_cycles = 0;
     m->next_event = UINT64_MAX;
     c->nwaits = 0;
+    c->poll.valid = 0;
     fram_cache_reset(c);
 }
 
@@ -730,6 +731,8 @@ void twin_clear_breaks(twin_t *m) { m->n_breakpoints = 0; }
 
 /* ---- extras for the binding (not in twin.h's contract; declared in machine.py) ---- */
 uint64_t twin_x_pucs(twin_t *m) { return CORE(m)->pucs; }
+uint64_t twin_x_skipped_cycles(twin_t *m) { return CORE(m)->skipped_cycles; }
+void twin_x_set_idle_skip(twin_t *m, int on) { CORE(m)->idle_skip = on; CORE(m)->poll.valid = 0; }
 uint64_t twin_x_fram_misses(twin_t *m) { return CORE(m)->fram_misses; }
 uint64_t twin_x_fram_reads(twin_t *m) { return CORE(m)->fram_reads; }
 double twin_x_mclk_hz(twin_t *m) { return sys_mclk_hz(m); }
