@@ -32,11 +32,30 @@ def set_quiet(quiet: bool) -> None:
     _QUIET = quiet
 
 
+class _NoBlankLines:
+    """tqdm ends a kept bar with a lone '\\n' (moving off the redrawn line); in line mode that is a blank line."""
+
+    def __init__(self, fp: Any) -> None:
+        self._fp = fp
+
+    def write(self, s: str) -> None:
+        if s != "\n":
+            self._fp.write(s)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fp, name)
+
+
 class LineTqdm(_tqdm):
     """tqdm that writes one '\\n'-terminated line per refresh instead of redrawing with '\\r', at most one
     per ``mininterval`` (explicit refreshes such as ``set_postfix`` included), plus the first and last."""
 
     _last_line = -float("inf")
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        if hasattr(self, "fp"):  # a disabled bar has no stream
+            self.fp = _NoBlankLines(self.fp)
 
     def display(self, msg: str | None = None, pos: int | None = None) -> bool:  # noqa: D102
         if msg == "":  # tqdm clearing a leave=False bar: nothing to erase in line mode
