@@ -26,10 +26,6 @@ DEFAULT_SETTINGS = ("DIGITS.json", "TiNAS-test.json")
 DEFAULT_PROFILES = ("thevenin_tinas", "square_wave", "solar_june")
 
 
-def say(msg: str) -> None:
-    log.info("[main job] %s", msg)
-
-
 def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, networks: int = 10,
                  profiles: tuple[str, ...] = DEFAULT_PROFILES, workers: int = 2,
                  seed: int = 123, target: str = "emulator", rehm_ohm: float | None = None,
