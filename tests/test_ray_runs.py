@@ -54,10 +54,16 @@ def test_ray_matrix_equals_local_matrix(cluster, tmp_path):
 def test_failing_task_writes_nothing(cluster, tmp_path, capsys):
     art = make_artifact(tmp_path / "a", dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS)
     out = tmp_path / "m.csv"
+    # a bad input is refused before any task is sent
     rc = hil_main(["run", "--artifact", str(art.directory), str(tmp_path / "missing"), "--ray", "--out", str(out)])
     assert rc == 2
     err = capsys.readouterr().err
-    assert "missing" in err and "1 of 2 Ray tasks failed" in err
+    assert "missing" in err and "nothing was run" in err and not out.exists()
+    # a run that fails inside its Ray task (no inference finishes within 1 ms of wall time)
+    rc = hil_main(["run", "--artifact", str(art.directory), "--ray", "--timeout", "0.001", "--out", str(out)])
+    assert rc == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Ray tasks failed" in err
     assert not out.exists() and not (tmp_path / "m.timeline.png").exists()  # only the run log (m.log)
 
 
