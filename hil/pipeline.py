@@ -39,6 +39,9 @@ def run_main_job(out: Path, ccap_f: float = 0.00047, latreq_s: float = 60.0, net
     say("1/5 search: stage 1, supernet, evolution, fine-tune (DIGITS, TiNAS-test settings)")
     settings = load_settings(["DIGITS.json", "TiNAS-test.json"],
                              overrides={"GLOBAL_SETTINGS": {"EXP_SUFFIX": "main"},
+                                        # 8×8 inputs: 12×12 networks need more than the emulator's 36 KiB NVM window
+                                        "TINAS": {"STAGE1_SETTINGS": {"DROPPING_NET_LEVEL": {
+                                            "WIDTH_MULTIPLIER": [0.5, 0.6], "INPUT_RESOLUTION": [12]}}},
                                         "PLATFORM_SETTINGS": {"LAT_E2E_REQ": latreq_s, "CCAP": ccap_f},
                                         "NAS_SETTINGS_GENERAL": {"SEED": seed}})
     base = load_platform()
