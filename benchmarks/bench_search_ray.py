@@ -8,6 +8,7 @@ the two stage-1 logs are identical (same seed, so they must be).
 from __future__ import annotations
 
 import json
+import os
 import platform as pyplatform
 import sys
 import tempfile
@@ -35,8 +36,10 @@ def _comparable(log: dict) -> dict:
 def main() -> None:
     s = load_settings(SETTINGS[0], overrides=SETTINGS[1])
     plat = load_platform()
-    res: dict = {"subnets": 1000, "machine": f"{pyplatform.platform()}, Python {pyplatform.python_version()}",
-                 "seed": 123, "command": "python benchmarks/bench_search_ray.py"}
+    res: dict = {"subnets": 1000, "machine": f"{pyplatform.platform()}, Python {pyplatform.python_version()}, "
+                                             f"{os.cpu_count()} CPUs",
+                 "seed": 123, "command": "python benchmarks/bench_search_ray.py",
+                 "load_average_1min_before": os.getloadavg()[0]}
     LAYER_CACHE.clear()
     t0 = time.perf_counter()
     local = run_stage1(s, plat, Path(tempfile.mkdtemp()), executor=LocalExecutor(2))
@@ -52,6 +55,7 @@ def main() -> None:
     finally:
         ray_ex.close()
     res["ray_2_cpus_including_start_s"] = res["ray_start_s"] + res["ray_2_cpus_s"]
+    res["load_average_1min_after"] = os.getloadavg()[0]
     res["identical_stage1_logs"] = _comparable(local.log) == _comparable(ray.log)
     res["choice"] = local.best
     out = ROOT / "benchmarks" / "results"
@@ -64,6 +68,8 @@ def main() -> None:
         f"| local process pool, 2 workers | {res['local_pool_2_workers_s']:.1f} s |\n"
         f"| Ray, local instance with 2 CPUs (tasks only) | {res['ray_2_cpus_s']:.1f} s |\n"
         f"| Ray, including starting the instance | {res['ray_2_cpus_including_start_s']:.1f} s |\n\n"
+        f"1-minute load average {res['load_average_1min_before']:.1f} before, {res['load_average_1min_after']:.1f} after "
+        "(the machine is shared; both executors ran back to back under the same load).\n\n"
         f"Same stage-1 log (chosen pair, per-pair statistics, every valid subnet): "
         f"**{'yes' if res['identical_stage1_logs'] else 'NO'}**; chosen pair {res['choice']}.\n")
     print(json.dumps(res, indent=1, default=str))

@@ -34,6 +34,9 @@ def test_seed_command_runs_unchanged(tmp_path):
     assert "latency_min" in log["per_supernet_stats"]["(0.6, 32)"]
     # no CIFAR subnet at 32 px can meet 100 s (its stem alone costs ~131 s, cost-model.md §10.5)
     assert log["best_supernet_config"] is None and "no (width, resolution) pair" in p.stderr
+    for stats in log["per_supernet_stats"].values():  # the original's counts: none meets 100 s, IMO not checked
+        assert stats["latency_feasible_subnets"] == 0 and stats["imc_feasible_subnets"] == 0
+        assert stats["nvm_feasible_subnets"] > 0 and stats["num_subnets"] == 0
 
 
 def test_small_full_search_and_export(tmp_path, capsys):

@@ -133,3 +133,13 @@ def test_ray_stage1_costing_equals_the_local_pool(ray_local):
 def test_ray_search_gives_the_local_solution(ray_local, local_run, tmp_path):
     assert tinas_main([*BASE, "--out", str(tmp_path), "--ray"]) == 0
     assert (tmp_path / "r_solution.json").read_bytes() == (local_run / "r_solution.json").read_bytes()
+
+
+def test_run_nas_takes_ray_too(ray_local, local_run, tmp_path):
+    from tinas.run_nas import main as run_nas
+
+    argv = [a for a in BASE if a != "search"] + ["--out", str(tmp_path), "--stages", "1", "--ray"]
+    assert run_nas(argv) == 0
+    a = json.loads((tmp_path / "r_ssoptlog.json").read_text())
+    b = json.loads((local_run / "r_ssoptlog.json").read_text())
+    assert a["per_supernet_stats"] == b["per_supernet_stats"] and a["best_supernet_config"] == b["best_supernet_config"]

@@ -137,3 +137,25 @@ def test_budget_names():
     assert published_threshold("CIFAR10", 0.005, "LAT", 25) == pytest.approx(248.48058414935332)
     assert published_threshold("HAR", 0.005, "IMO", 46) == pytest.approx(57.330044787415446)
     assert published_threshold("DIGITS", 0.005, "LAT", 25) is None
+
+
+def test_percentile_budget_binds_in_stage1(tmp_path, monkeypatch):
+    """LAT-perc25 of the space's own distribution: by its definition about a quarter of random subnets meet
+    it, so stage 1 (same space, other random subnets) must reject most of them, not pass them all."""
+    from tinas.platform import load_platform
+    from tinas.search import thresholds
+    from tinas.search.stage1 import run_stage1
+
+    monkeypatch.setenv("TINAS_CACHE_DIR", str(tmp_path / "cache"))
+    plat = load_platform().with_capacitor(0.00047, None)
+    dist = thresholds.space_distribution("DIGITS", plat, per_pair=10)
+    assert dist["sampled"] == 120 and (tmp_path / "cache" / "thresholds").is_dir()
+    lat = float(np.percentile(dist["latency_s"], 25))
+    assert thresholds.space_distribution("DIGITS", plat, per_pair=10) == dist  # read back from the cache
+    s = load_variant(["DIGITS.json"], "TiNAS-U", overrides={
+        "NAS_SSOPTIMIZER_SETTINGS": {"SUBNET_SAMPLE_SIZE": 12}, "PLATFORM_SETTINGS": {"LAT_E2E_REQ": lat},
+        "NAS_EVOSEARCH_SETTINGS": {"FIXED_NUM_CPU_WORKERS": 1}})
+    log = run_stage1(s, plat, tmp_path).log
+    met = sum(v["latency_feasible_subnets"] for v in log["per_supernet_stats"].values())
+    sampled = 12 * len(log["per_supernet_stats"])
+    assert 0.05 * sampled <= met <= 0.6 * sampled

@@ -150,7 +150,7 @@ def render_table(summary: dict[str, Any], results: list[RunResult], header: str)
     return "\n".join(lines) + "\n"
 
 
-def plot(results: list[RunResult], variants: list[str], path: Path, title: str) -> None:
+def plot(results: list[RunResult], variants: list[str], path: Path, title: str, note: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -170,6 +170,8 @@ def plot(results: list[RunResult], variants: list[str], path: Path, title: str) 
     ax.set_ylabel("validation accuracy (%) during the search")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8, title="★ = the variant's answer per seed", title_fontsize=8)
+    if note:
+        fig.text(0.01, -0.02, note, fontsize=8, va="top", ha="left")
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
     plt.close(fig)
@@ -196,6 +198,10 @@ def compare_variants(files: list[str], variants: list[str], platform: Platform, 
                   "solution": None if r.solution is None else {k: r.solution[k] for k in (
                       "accuracy_finetuned", "accuracy_supernet", "imo_percent", "latency_intermittent_s", "power_cycles",
                       "score", "width", "resolution", "choices")}} for r in results]}, indent=1, default=str))
-    plot(results, variants, out / "comparison.png", f"every evaluated network; {cons}")
+    c = summary["claims"]
+    note = (_claim_line("TiNAS's IMO below TiNAS-U's", c.get("imo_below_tinas_u"), "IMO", "%")
+            + _claim_line("TiNAS's accuracy at or above TiNAS-M's", c.get("accuracy_at_or_above_tinas_m"),
+                          "fine-tuned test accuracy", "%")).replace("**", "").replace("* ", "")
+    plot(results, variants, out / "comparison.png", f"every evaluated network; {cons}", note.strip())
     print(text)
     return out / "comparison.md"

@@ -88,7 +88,7 @@ class LocalExecutor:
         self.start_method = start_method
 
     @contextlib.contextmanager
-    def session(self, ctx: Any, min_items_for_pool: int = 0, start_method: str | None = None) -> Iterator[Session]:
+    def session(self, ctx: Any, start_method: str | None = None) -> Iterator[Session]:
         if self.workers <= 1:
             yield _SerialSession(ctx)
             return
@@ -153,7 +153,7 @@ class RayExecutor:
         self._remote = ray.remote(num_cpus=1)(_run_chunk)
 
     @contextlib.contextmanager
-    def session(self, ctx: Any, min_items_for_pool: int = 0, start_method: str | None = None) -> Iterator[Session]:
+    def session(self, ctx: Any, start_method: str | None = None) -> Iterator[Session]:
         yield _RaySession(self.ray, self._remote, self.ray.put(ctx), self.cpus)
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ largest mean FLOPs (TinyNAS's heuristic) — or, with the IMC policy, the lowest
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,10 +142,12 @@ def run_stage1(settings: Settings, platform: Platform, out_dir: Path, seed: int 
     all_results: list[dict[str, Any]] = []
     survivors: list[tuple[tuple[float, int], float, float]] = []
     counter = 0
+    sessions = contextlib.ExitStack()
+    sess = sessions.enter_context(executor.session((space, platform)))  # one pool for every pair: warm layer caches
     for w, r in tqdm(pairs, desc="stage 1: (width, resolution) pairs", unit="pair"):
         idx = sample_distinct(rng, choices, space.num_blocks, n)
         configs = [SubnetConfig(width=w, resolution=r, blocks=tuple(choices[i] for i in t)) for t in idx]
-        evals = evaluate_many(configs, space, platform, executor, desc=f"w={w:g} r={r}")
+        evals = sess.map(_cost_one, configs, desc=f"w={w:g} r={r}", unit="net")
         passed = [passes_stage1(e, ss["SSOPT_CONSTRAINTS"], lat_req, imc_req, e.nvm_ok) for e in evals]
         stats = _stats(evals, passed, ss["SSOPT_CONSTRAINTS"], lat_req, imc_req)
         per_pair[f"({w}, {r})"] = stats
@@ -160,6 +163,7 @@ def run_stage1(settings: Settings, platform: Platform, out_dir: Path, seed: int 
                     "ip_tot_npc": e.power_cycles, "total_nvm_usage": e.nvm_bytes,
                 })
                 counter += 1
+    sessions.close()
     policy = ss["SSOPT_POLICY"]
     best = None
     if survivors:
