@@ -48,9 +48,6 @@ def _run(job: JobLog, out: Path, ccap_f: float, latreq_s: float, networks: int, 
          workers: int, seed: int, target: str, rehm_ohm: float | None, settings_files: tuple[str, ...]) -> Path:
     settings = load_settings(list(settings_files),
                              overrides={"GLOBAL_SETTINGS": {"EXP_SUFFIX": "main"},
-                                        # 8×8 inputs: 12×12 networks need more than the emulator's 36 KiB NVM window
-                                        "TINAS": {"STAGE1_SETTINGS": {"DROPPING_NET_LEVEL": {
-                                            "WIDTH_MULTIPLIER": [0.5, 0.6], "INPUT_RESOLUTION": [12]}}},
                                         "PLATFORM_SETTINGS": {"LAT_E2E_REQ": latreq_s, "CCAP": ccap_f},
                                         "NAS_SETTINGS_GENERAL": {"SEED": seed}})
     base = load_platform()
