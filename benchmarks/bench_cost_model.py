@@ -48,7 +48,7 @@ def main() -> None:
         "warm_median_s": statistics.median(warm),
         "candidates_total": cands,
         "candidates_per_s": cands / sum(cold),
-        "original_s_per_network": "3.0-15 (reference/cost-model.md §7.3)",
+        "original_s_per_network": "3.0-15 (docs/original-tinas.md, cost model §7.3)",
     }
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ def test_kendall_tau_hand_case():
 
 
 def test_linear_fit_recovers_dma_constants():
-    # the original's DMA-read latency fit: 64 cycles per element + 430 per command (cost-model.md §1.2)
+    # the original's DMA-read latency fit: 64 cycles per element + 430 per command (original-tinas.md, cost model §1.2)
     sizes = np.arange(1, 129)
     fit = fit_linear(sizes, 64.0 * sizes + 430.0, what="dma read")
     assert fit.slope == pytest.approx(64.0, rel=1e-12)

@@ -32,7 +32,7 @@ def test_seed_command_runs_unchanged(tmp_path):
     log = json.loads((tmp_path / "cifar_example_run_ssoptlog.json").read_text())
     assert set(log["per_supernet_stats"]) == {"(0.6, 32)", "(0.7, 32)", "(0.8, 32)", "(0.9, 32)", "(1.0, 32)"}
     assert "latency_min" in log["per_supernet_stats"]["(0.6, 32)"]
-    # no CIFAR subnet at 32 px can meet 100 s (its stem alone costs ~131 s, cost-model.md §10.5)
+    # no CIFAR subnet at 32 px can meet 100 s (its stem alone costs ~131 s, original-tinas.md, cost model §10.5)
     assert log["best_supernet_config"] is None and "no (width, resolution) pair" in p.stderr
     for stats in log["per_supernet_stats"].values():  # the original's counts: none meets 100 s, IMO not checked
         assert stats["latency_feasible_subnets"] == 0 and stats["imc_feasible_subnets"] == 0

@@ -1,4 +1,4 @@
-"""Hand-computed and reference cases of cost-model.md §2 and §10."""
+"""Hand-computed and reference cases of original-tinas.md, cost model §2 and §10."""
 
 from __future__ import annotations
 

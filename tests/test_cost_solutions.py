@@ -1,4 +1,4 @@
-"""The cost model reproduces the 12 solutions published with the original TiNAS (cost-model.md §10.6).
+"""The cost model reproduces the 12 solutions published with the original TiNAS (original-tinas.md, cost model §10.6).
 
 Expected values are the original code's own outputs: the network-level table of the reference and the
 per-layer designs, latencies and breakdowns stored inside each solution file.

@@ -13,10 +13,10 @@ from tinas.search_space import BlockChoice, SubnetConfig
 
 
 def test_score_formulas_reference_numbers():
-    # cost-model.md §8: TiNAS-M CIFAR10 solution
+    # original-tinas.md, cost model §8: TiNAS-M CIFAR10 solution
     assert score("ACC_IMO_LREQ", 33.02000064849854, 27.41327008781899, 246.05096689807115,
                  248.48058414935332) == pytest.approx(1.192748417801748, rel=1e-12)
-    # tinas-search.md §8.7: TiNAS CIFAR10 p25: 56.41 / 34.352 * 238.875 / 248.4806 = 1.5786
+    # original-tinas.md, search §8.7: TiNAS CIFAR10 p25: 56.41 / 34.352 * 238.875 / 248.4806 = 1.5786
     assert score("ACC_IMO_LREQ", 56.41, 34.352, 238.875, 248.4806) == pytest.approx(1.5786, abs=1e-4)
     assert score("ACC_LREQ", 50, 10, 100, 200) == 25 and score("ACC_IMC", 50, 10, 1, 1) == 5 and score("ACC", 7, 1, 1, 1) == 7
 

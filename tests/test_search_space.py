@@ -35,7 +35,7 @@ def test_to_network_matches_published_layer_list(path):
         assert mine.model_dump(exclude={"add_from"}) == want
 
 
-def test_block_channels_table():  # tinas-search.md §4.2, banker's rounding
+def test_block_channels_table():  # original-tinas.md, search §4.2, banker's rounding
     assert get_space("CIFAR10").block_channels(0.3) == (4, 8, 10, 20)
     assert get_space("CIFAR10").block_channels(0.7) == (12, 16, 22, 44)
     assert get_space("HAR").block_channels(0.5) == (4, 6, 8)

@@ -1,4 +1,4 @@
-"""Variant semantics from the reference's table (tinas-search.md §3.5), stage-1 feasibility counts on a
+"""Variant semantics from the reference's table (original-tinas.md, search §3.5), stage-1 feasibility counts on a
 hand-built set of subnets (the original's check_constraints semantics), the evolution's answer rule on a
 hand-made fitness landscape, the parent-count guard and the validation split."""
 
@@ -17,7 +17,7 @@ from tinas.search_space import BlockChoice, SubnetConfig
 from tinas.settings import SettingsError, load_settings
 from tinas.errors import TinasError
 
-# tinas-search.md §3.5, typed from the table: (dropping G1, block space, mutation operator G2, score, IMO cap listed)
+# original-tinas.md, search §3.5, typed from the table: (dropping G1, block space, mutation operator G2, score, IMO cap listed)
 PAPER = {
     "TiNAS": (True, "dropped", "mutate_adaptive", "ACC_IMO_LREQ", False),
     "TiNAS-M": (False, "default", "mutate_default", "ACC_IMO_LREQ", True),
@@ -133,7 +133,7 @@ def test_budget_names():
     assert parse_budget("LAT-perc25", "LAT") == ("LAT", 25.0) and parse_budget("imo-perc2", "IMO") == ("IMO", 2.0)
     with pytest.raises(TinasError, match="IMO-percNN"):
         parse_budget("LAT-perc25", "IMO")
-    # the published CIFAR-10 thresholds (tinas-search.md §3.6)
+    # the published CIFAR-10 thresholds (original-tinas.md, search §3.6)
     assert published_threshold("CIFAR10", 0.005, "LAT", 25) == pytest.approx(248.48058414935332)
     assert published_threshold("HAR", 0.005, "IMO", 46) == pytest.approx(57.330044787415446)
     assert published_threshold("DIGITS", 0.005, "LAT", 25) is None

@@ -47,7 +47,7 @@ def periph(tmp_path_factory):
 
 # ---------------------------------------------------------------------------------------------------- LEA
 def mac_reference(a: np.ndarray, b: np.ndarray) -> int:
-    """TWIN-CONTRACT / docs/q15-arithmetic.md: exact sum of int16 products, then saturate_int32(2 * acc)."""
+    """docs/fr5994-port.md / docs/q15-arithmetic.md: exact sum of int16 products, then saturate_int32(2 * acc)."""
     acc = int(np.dot(a.astype(np.int64), b.astype(np.int64)))
     return max(INT32_MIN, min(INT32_MAX, 2 * acc))
 

@@ -2,7 +2,7 @@
 
 The cost model, the exporter and the firmware all read this one description, so a network found by the
 search, a network typed by hand and a network taken from a published solution file behave the same.
-Validation follows the original's layer checks (cost-model.md §3.1), and every refusal names the layer.
+Validation follows the original's layer checks (original-tinas.md, cost model §3.1), and every refusal names the layer.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ _log = logging.getLogger(__name__)
 LayerType = Literal["CONV", "FC", "BN", "RELU", "ADD", "GAVGPOOL"]
 LoopOrder = Literal["reuse_I", "reuse_W", "reuse_O"]
 
-# optype enum of the original (cost-model.md §3.1)
+# optype enum of the original (original-tinas.md, cost model §3.1)
 O_CONV2D, O_CONV2D_SP, O_CONV2D_PW, O_CONV2D_DW = 0, 1, 2, 3
 O_BN, O_RELU, O_FC, O_AVGPOOL, O_ADD = 4, 5, 6, 7, 8
 O_CONV1D, O_CONV1D_SP, O_CONV1D_PW, O_CONV1D_DW = 9, 10, 11, 12
@@ -54,7 +54,7 @@ class Shape(BaseModel):
 
 
 class Layer(BaseModel):
-    """One layer record (cost-model.md §3.1). ``add_from`` names the layer whose output is the second
+    """One layer record (original-tinas.md, cost model §3.1). ``add_from`` names the layer whose output is the second
     input of an ADD (None in the original's files, which never needed it)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -1,4 +1,4 @@
-"""Versioned, atomically written records: the base of every file contract in DESIGN.md.
+"""Versioned, atomically written records: the base of every file contract in docs/architecture.md.
 
 Each contract is a frozen pydantic model with a ``FORMAT`` name and an integer ``VERSION``. Files carry
 both, so a reader refuses what it does not understand with a message that names the file, instead of

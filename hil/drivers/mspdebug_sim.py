@@ -1,7 +1,7 @@
 """Driver for ``mspdebug --embedded sim``: one simulator process, commands with the resend rule.
 
-mspdebug prints ``\\ready`` a moment before it listens, so a command sent at once can be lost
-(reference/toolchain.md §2.3). Every command is therefore sent 50 µs after ``\\ready`` and sent again
+mspdebug 0.22 prints ``\\ready`` a moment before its reader thread listens, so a command sent at once can
+be lost. Every command is therefore sent 50 µs after ``\\ready`` and sent again
 if no ``\\busy`` follows within 250 ms. A ``run`` that exceeds its wall-clock limit is interrupted with
 ``\\break`` and reported as a timeout.
 """

@@ -1,6 +1,6 @@
 /*
  * test_periph.c - drives the twin's peripheral models (hil/twin/csrc: lea.c, dma.c, mpy32.c, eusci.c,
- * extfram.c) the way the firmware does (the register sequences of TWIN-CONTRACT.md), on a minimal stand-in
+ * extfram.c) the way the firmware does (the register sequences of docs/fr5994-port.md), on a minimal stand-in
  * for the core: flat memory, the peripheral register windows, a P5 port that calls extfram_select on the P5.3
  * edge (as twin-core's sys.c does), LEA RAM locked while the LEA load is active (as bus.c does), and a clock
  * that jumps to the next peripheral event. Each scenario prints one JSON object; tests/test_twin_periph.py

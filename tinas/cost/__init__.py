@@ -1,4 +1,4 @@
-"""The intermittent inference cost model and execution-design explorer (reference: cost-model.md).
+"""The intermittent inference cost model and execution-design explorer (the original's, docs/original-tinas.md).
 
 Public API: ``evaluate`` (explore the best design per layer), ``evaluate_design`` (cost given designs),
 ``NetworkCost`` / ``LayerCost`` results, ``CapacitorError``.

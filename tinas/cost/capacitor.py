@@ -1,4 +1,4 @@
-"""Capacitor and harvester model (cost-model.md §2): energy per power cycle and recharge time.
+"""Capacitor and harvester model (original-tinas.md, cost model §2): energy per power cycle and recharge time.
 
 The harvester is a Thevenin source (Vsup behind Rehm) charging a capacitor between Voff and Von. The
 original exits the process on infeasible inputs; here they raise ``CapacitorError`` so a search can

@@ -1,4 +1,4 @@
-"""The intermittent execution-design explorer (cost-model.md §6–7), vectorised over all candidates.
+"""The intermittent execution-design explorer (original-tinas.md, cost model §6–7), vectorised over all candidates.
 
 For one layer it costs every (Tr, Tc, Tm, Tn, loop order, S) at once, drops those failing the VM check
 (C0) or the energy-per-power-cycle check (C1), and picks the minimum intermittent latency with the

@@ -1,4 +1,4 @@
-"""Per-layer cost formulas (cost-model.md §3.3, §4), vectorised over a candidate grid.
+"""Per-layer cost formulas (original-tinas.md, cost model §3.3, §4), vectorised over a candidate grid.
 
 Each function takes the primitive set ``P`` (energy or latency) and returns arrays. Intermittent power
 (INT) is costed per power cycle (one preservation batch of S tiles); continuous power (CONT) per whole

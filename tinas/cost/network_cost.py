@@ -1,4 +1,4 @@
-"""Network-level results (cost-model.md §5, §8): latency under intermittent and continuous power,
+"""Network-level results (original-tinas.md, cost model §5, §8): latency under intermittent and continuous power,
 active and recharge time, IMO, power cycles, NVM/VM use, and why an infeasible network fails."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Candidate execution designs of one layer and their tile geometry (cost-model.md §3.2–3.4).
+"""Candidate execution designs of one layer and their tile geometry (original-tinas.md, cost model §3.2–3.4).
 
 The candidate grid is built in the original's loop-nest order (Tr, Tc, Tm, Tn, loop order, S), as flat
 NumPy arrays, so every later formula is evaluated over all candidates at once and the original's

@@ -1,5 +1,5 @@
 """Cost of one subnet for the search: the cost model's numbers plus FLOPs and the constraint checks
-of the original (tinas-search.md §5.3, §8.2)."""
+of the original (original-tinas.md, search §5.3, §8.2)."""
 
 from __future__ import annotations
 

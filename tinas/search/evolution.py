@@ -1,4 +1,4 @@
-"""The (μ+λ) evolution of the original (tinas-search.md §8.4) as a pure loop over injected functions,
+"""The (μ+λ) evolution of the original (original-tinas.md, search §8.4) as a pure loop over injected functions,
 so its selection rule can be tested on hand-built fitness landscapes.
 
 Per generation g: sort the population by score; the top μ are the parents; if the best parent beats

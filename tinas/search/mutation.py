@@ -1,4 +1,4 @@
-"""Mutation and crossover (tinas-search.md §8.8), with explicit generators.
+"""Mutation and crossover (original-tinas.md, search §8.8), with explicit generators.
 
 ``mutate_adaptive`` is Guideline 2: before the best score has been stable for BEST_STABLE_GENERATIONS
 generations it explores with per-block probabilities that favour the blocks with high IMO sensitivity

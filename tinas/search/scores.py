@@ -1,4 +1,4 @@
-"""Fitness of a candidate (tinas-search.md §8.7): accuracy traded against IMO and the latency budget."""
+"""Fitness of a candidate (original-tinas.md, search §8.7): accuracy traded against IMO and the latency budget."""
 
 from __future__ import annotations
 

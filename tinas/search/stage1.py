@@ -1,4 +1,4 @@
-"""Stage 1, the search-space optimiser (tinas-search.md §5): for every (width, resolution) pair, sample
+"""Stage 1, the search-space optimiser (original-tinas.md, search §5): for every (width, resolution) pair, sample
 subnets, cost them, keep those meeting the constraints, and choose the pair whose valid subnets have the
 largest mean FLOPs (TinyNAS's heuristic) — or, with the IMC policy, the lowest mean IMO."""
 
@@ -54,7 +54,7 @@ def evaluate_many(configs: list[SubnetConfig], space: DatasetSpace, platform: Pl
 
 
 def constraint_counts(evals: list[SubnetEval], constraints: str, lat_req: float, imc_req: float) -> dict[str, int]:
-    """The original's per-pair feasibility counts (tinas-search.md §5.3): a check that is not active
+    """The original's per-pair feasibility counts (original-tinas.md, search §5.3): a check that is not active
     counts 0; IMO and latency count the subnets within their limit; in 'implicit' mode (IMC or
     RESPONSIVENESS listed) the NVM count is the subnets the cost model could cost at all, and the VM
     count stays 0; in 'explicit' mode VM and then NVM are counted as they are checked (a subnet failing

@@ -1,5 +1,5 @@
 """Stages 2-4: supernet training on the chosen (width, resolution), the evolutionary search
-(tinas-search.md §8) and fine-tuning, ending in the solution file. Every stage is resumable: the
+(original-tinas.md, search §8) and fine-tuning, ending in the solution file. Every stage is resumable: the
 supernet checkpoint, the per-generation search state and the solution are written atomically and
 reused by a rerun with the same suffix."""
 

@@ -1,4 +1,4 @@
-"""Budgets as the original defines them (tinas-search.md §3.6, §9.2): ``LAT-percNN`` is the NN-th
+"""Budgets as the original defines them (original-tinas.md, search §3.6, §9.2): ``LAT-percNN`` is the NN-th
 percentile of the intermittent latency, ``IMO-percNN`` the NN-th percentile of IMO, over random subnets
 pooled across every (width, resolution) pair of the dataset's *full* search space — the names of the
 published solutions (e.g. ``TiNAS_CIFAR10-LAT-perc25-CCAP0.005``).

@@ -1,4 +1,4 @@
-"""The search variants of the paper as complete switch sets (tinas-search.md §3.5).
+"""The search variants of the paper as complete switch sets (original-tinas.md, search §3.5).
 
 The original applies variant files on top of whatever came before, and a variant file only names the
 switches it turns *on*: TiNAS-M.json and TiNAS-U.json say nothing about Guidelines 1 and 2. Loaded

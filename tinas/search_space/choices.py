@@ -1,4 +1,4 @@
-"""Choice lists (tinas-search.md §4.4, §4.7) and seeded sampling."""
+"""Choice lists (original-tinas.md, search §4.4, §4.7) and seeded sampling."""
 
 from __future__ import annotations
 

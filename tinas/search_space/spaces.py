@@ -1,4 +1,4 @@
-"""Per-dataset search spaces with the original's choice lists and defaults (tinas-search.md §3.3).
+"""Per-dataset search spaces with the original's choice lists and defaults (original-tinas.md, search §3.3).
 
 DIGITS and MOTION are this project's embedded defaults (data shipped with a dependency, no download):
 scaled-down skeletons of the CIFAR10 (2-D) and HAR (1-D) spaces with the same block structure and choices.

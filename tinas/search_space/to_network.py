@@ -1,5 +1,5 @@
 """Subnet configuration → the cost model's layer list, record for record as the original produced
-(tinas-search.md §4.2–4.3, §4.6), computed from shapes alone (no model, no dummy forward pass)."""
+(original-tinas.md, search §4.2–4.3, §4.6), computed from shapes alone (no model, no dummy forward pass)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Parametric sweeps of the original's IMO sensitivity study (tinas-search.md §9.1), with the cost
+"""Parametric sweeps of the original's IMO sensitivity study (original-tinas.md, search §9.1), with the cost
 model only: for each parameter, random base subnets are re-instantiated at every value of it, and the
 IMO range (max − min of the per-value mean IMO) is the parameter's sensitivity. Accuracy needs training
 from scratch per subnet and is left out here (the search's accuracy estimate covers that axis)."""

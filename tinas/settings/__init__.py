@@ -192,7 +192,7 @@ class Settings:
 
 
 def parent_count(settings: "Settings") -> int:
-    """μ = round(PARENT_RATIO · POP_SIZE), as the original (tinas-search.md §8.1)."""
+    """μ = round(PARENT_RATIO · POP_SIZE), as the original (original-tinas.md, search §8.1)."""
     ev = settings["NAS_EVOSEARCH_SETTINGS"]
     return int(round(float(ev["PARENT_RATIO"]) * int(ev["POP_SIZE"])))
 

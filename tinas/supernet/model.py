@@ -1,8 +1,8 @@
 """The supernet for one (width, resolution) pair and one list of block choices.
 
 Weight sharing is the original's: each (block position, choice) candidate owns its weights and shares
-them with every subnet that picks it; the stem and the classifier are shared by all (tinas-search.md
-§4.5). ``export_weights`` writes a subnet's weights keyed by the layer names of ``to_network``, so the
+them with every subnet that picks it; the stem and the classifier are shared by all (docs/original-tinas.md,
+search §4.5). ``export_weights`` writes a subnet's weights keyed by the layer names of ``to_network``, so the
 exporter reads exactly the network the cost model costed.
 """
 

@@ -14,7 +14,7 @@
  * software requests (DMAREQ with trigger 0); DMAxSZ counts down and is reloaded with its initial value at 0;
  * DMAxSA/DMAxDA are read back unchanged (the transfer uses internal copies, as the UG describes); DMAIFG and
  * DMAEN (cleared at the end of non-repeated modes), DMAIE -> interrupt level on the DMA vector, DMAIV
- * (highest pending channel, reading clears that DMAIFG); DMACTL4 bits stored and accepted (TWIN-CONTRACT).
+ * (highest pending channel, reading clears that DMAIFG); DMACTL4 bits stored and accepted (docs/fr5994-port.md).
  * Each transfer steals cfg.dma_cycles_per_transfer MCLK cycles from the CPU through m->stall_cycles and
  * draws the DMA current for that long. The transfer happens at the trigger's cycle (its 2 cycles are charged
  * to the CPU, not delaying the data) [simplification].

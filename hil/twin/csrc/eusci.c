@@ -15,12 +15,12 @@
  *     overwrites RXBUF (as silicon).
  *   - SPI master, 3-pin, on any eUSCI (A in UCSYNC mode, or B): a byte takes 8 * max(UCBRW, 1) BRCLK (SMCLK)
  *     cycles. Writing TXBUF clears UCTXIFG; if the shift register is idle the byte moves there at once and
- *     UCTXIFG rises again (the TWIN-CONTRACT choice for "TXBUF can take the next byte"). At the end of a byte,
+ *     UCTXIFG rises again (the docs/fr5994-port.md choice for "TXBUF can take the next byte"). At the end of a byte,
  *     the received byte is in RXBUF with UCRXIFG set (UCOE if UCRXIFG was still set), and the next byte, if
  *     TXBUF was full, starts. UCBUSY (STATW bit 0) while a byte shifts. Reading RXBUF clears UCRXIFG and UCOE.
  *     The external FRAM (extfram.c) is on the SPI bus with chip select P5.3 active low; each completed byte
  *     is exchanged with it while CS is low, from whichever eUSCI is the SPI master (the FR5994 board in
- *     TWIN-CONTRACT.md uses eUSCI_B1; TiNAS's board uses eUSCI_A3 - both work, two masters in one CS frame
+ *     docs/fr5994-port.md uses eUSCI_B1; TiNAS's board uses eUSCI_A3 - both work, two masters in one CS frame
  *     is an error).
  *   - DMA triggers are the RISING EDGES of UCRXIFG and UCTXIFG, including ones software makes by writing the
  *     IFG register (UG: DMA triggers are edge-sensitive; TiNAS starts its SPI DMA by clearing and setting

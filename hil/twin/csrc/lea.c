@@ -4,7 +4,7 @@
  *
  * Sources: register map and bits from TI's msp430fr5994.h (LEA block at 0x0A80, 32-bit registers with L/H
  * halves); command protocol from TI DSPLib 1.30 (msp_lea_init, msp_lea_invokeCommand, msp_mac_q15 and the
- * MSP_LEA_MAC_PARAMS block); numerics and timing from TWIN-CONTRACT.md:
+ * MSP_LEA_MAC_PARAMS block); numerics and timing from docs/fr5994-port.md:
  *   - the parameter block is at LEAPMS1 << 2: {vectorSize N, input2 >> 2, output >> 2, reserved}; input1 is
  *     LEAPMS0 << 2 (LEA addresses are 32-bit word indices);
  *   - result = saturate_int32(2 * sum(a[i] * b[i])), the sum exact (64-bit), stored as int32 (Q31) at output.
@@ -16,7 +16,7 @@
  * [LEAMB, LEAMT), N even and >= 2. An out-of-range operand sets LEAOORIFG (interrupt if LEAOORIE) and stops the
  * twin with an error, since the firmware would then wait forever for LEAPMCMDIFG; an odd or zero N stops it too.
  * LEACNF1.LEABUSY (bit 0) and LEAMODE (bits 7:4: 1 Ready, 4 RunA) read the state; while the command runs the LEA load is active, and
- * bus.c stops the twin on a CPU or DMA access to LEA RAM (TWIN-CONTRACT). Completion sets LEAPMCMDIFG; LEAIFG is write-1-to-
+ * bus.c stops the twin on a CPU or DMA access to LEA RAM (docs/fr5994-port.md). Completion sets LEAPMCMDIFG; LEAIFG is write-1-to-
  * clear, LEAIFGSET sets flags, LEAIV returns the highest pending source (2 COVL, 4 TIMER, 6 OOR, 8 SDI,
  * 10 PMCMD) and clears it. The interrupt request level is (LEAIE & LEAIFG) != 0 on the LEA vector.
  * Not modelled (error): any other command code, LEASWRST, a command issued while busy or with LEACMDEN clear.
