@@ -128,6 +128,7 @@ class FirmwareFit:
     primitives: BoundedFit
     overhead: BoundedFit  # layer_cycles, boot_time_s
     platform: Platform
+    power_w: float | None = None  # mean active power fitted from metered energy (None: the profile's)
 
 
 def fit_layers(layers: pd.DataFrame) -> pd.DataFrame:
@@ -147,11 +148,12 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
     # layers near the timer's resolution (min_cycles) weigh in absolute terms, the others relatively
     prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles", floor=min_cycles)
     clk = k.clock_hz
+    power_w = _metered_power(runs)
     # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
     # the predicted power cycles depend on the boot's energy in the brown-out regime: iterate to a fixed point
     layer_c, boot_s = k.cycles[-1], k.boot_time_s
     for _ in range(4):
-        tmp = _with(base, prim.theta, layer_c, boot_s)
+        tmp = _with(base, prim.theta, layer_c, boot_s, power_w=power_w)
         Xr, yr, work = [], [], []
         for _, r in runs.iterrows():
             a = artifact_model(str(r["artifact_dir"]), base)
@@ -164,21 +166,36 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
         if abs(ovh.theta[1] - boot_s) <= 1e-6 * max(boot_s, 1e-12) and abs(ovh.theta[0] - layer_c) <= 1e-6 * max(layer_c, 1.0):
             break
         layer_c, boot_s = ovh.theta
-    new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance)
-    return FirmwareFit(prim, ovh, new)
+    new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance, power_w=power_w)
+    return FirmwareFit(prim, ovh, new, power_w)
+
+
+def _metered_power(runs: pd.DataFrame) -> float | None:
+    """The device's mean power when on, Σ energy / Σ active time over the (training) runs of a target that
+    meters energy (the twin's energy model, EnergyTrace on a board); None when none does (host)."""
+    if "energy_j" not in runs or not len(runs):
+        return None
+    e = pd.to_numeric(runs["energy_j"], errors="coerce").to_numpy(dtype=float)
+    t = runs["active_time_s"].to_numpy(dtype=float)
+    ok = np.isfinite(e) & (e > 0) & (t > 0)
+    return float(e[ok].sum() / t[ok].sum()) if ok.sum() else None
 
 
 def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: float,
-          provenance: Provenance | None = None) -> Platform:
+          provenance: Provenance | None = None, power_w: float | None = None) -> Platform:
     """A profile with fitted cycles; the energies follow from them at the device's active power, because
-    no target here meters energy per primitive (the emulator's energy model draws that constant power)."""
+    no target here meters energy per primitive: the power fitted from the training runs' metered energy
+    when the target meters it (the profile's op_add energy is rescaled to it, so the source models of the
+    trace-aware prediction budget at that power too), else the profile's own."""
     upd = {f"{p}_cycles": float(v) for p, v in zip(LAYER_PRIMS, prim_cycles)}
     upd["layer_cycles"] = float(layer_cycles)
     upd["boot_time_s"] = float(boot_s)
-    j_per_cycle = active_power_w(base) / base.cpu_clock_hz
+    if power_w is not None:
+        upd["op_add_energy_j"] = power_w * base.op_add_cycles / base.cpu_clock_hz
+    j_per_cycle = (active_power_w(base) if power_w is None else power_w) / base.cpu_clock_hz
     upd |= {f"{p}_energy_j": v * j_per_cycle for p, v in zip(LAYER_PRIMS, prim_cycles)}
     upd["layer_energy_j"] = float(layer_cycles) * j_per_cycle
-    upd["boot_energy_j"] = float(boot_s) * active_power_w(base)
+    upd["boot_energy_j"] = float(boot_s) * j_per_cycle * base.cpu_clock_hz
     prov = provenance or Provenance("hil calibrate --cost-model firmware (leave-one-network-out fold)", "-", "-")
     return base.with_constants(upd, prov)
 
