@@ -40,21 +40,32 @@ class RunPrediction:
         return 100.0 * (self.active_s - self.continuous_s) / self.active_s if self.active_s > 0 else float("nan")
 
 
-def batches(network: Network, designs: list[LayerDesign], platform: Platform) -> tuple[np.ndarray, np.ndarray, float]:
-    """(cycles per batch, energy per batch in J, per-layer cycles summed) in run order; a layer's work is
-    spread evenly over its commits (the model does not place edge tiles in particular batches)."""
+def batches(network: Network, designs: list[LayerDesign], platform: Platform,
+            proactive: bool = True) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """(cycles per segment, energy per segment in J, per-layer cycles summed, tail flags) in run order; a
+    layer's work is spread evenly over its commits (the model does not place edge tiles in particular
+    batches). The per-layer cost is mostly the layer-end record (the counters' NVM copy and the LAYER
+    frame), which the runtime sends after the layer's last commit: without proactive shutdown it is a
+    segment of its own (tail flag) that a brown-out cuts short and the next boot skips, as it resumes at
+    the next layer; under proactive shutdown it runs before the yield, in the last batch's power cycle."""
     k = FwConstants.of(platform)
-    cyc, en, layer_total = [], [], 0.0
+    cyc, en, tail, layer_total = [], [], [], 0.0
     for fl, i in firmware_layers(network):
         X = count_matrix(layer_counts(fl, Tilings.of([designs[i]])), with_layer=False)[0]
         c, e = float(X @ k.cycles), float(X @ k.energy_j)
         n = int(X[FIRMWARE_PRIMITIVES.index("commit")])
         cyc += [c / n] * n
         en += [e / n] * n
+        tail += [False] * n
         layer_total += k.cycles[-1]
-        cyc[-n] += k.cycles[-1]  # the per-layer cost falls in the layer's first batch
-        en[-n] += k.energy_j[-1]
-    return np.array(cyc), np.array(en), layer_total
+        if proactive:
+            cyc[-1] += k.cycles[-1]
+            en[-1] += k.energy_j[-1]
+        else:
+            cyc.append(k.cycles[-1])
+            en.append(k.energy_j[-1])
+            tail.append(True)
+    return np.array(cyc), np.array(en), layer_total, np.array(tail, dtype=bool)
 
 
 def predict_run(network: Network, designs: list[LayerDesign], platform: Platform, profile: PowerProfile | None,
@@ -65,7 +76,7 @@ def predict_run(network: Network, designs: list[LayerDesign], platform: Platform
     ``need_off_time`` a proactive run whose every batch fits the capacitor's own energy (harvest only adds
     to it) is answered in closed form — one batch per power cycle — with ``off_s`` NaN."""
     k = FwConstants.of(platform)
-    cyc, en, _ = batches(network, designs, platform)
+    cyc, en, _, tail = batches(network, designs, platform, proactive)
     clk = k.clock_hz
     boot_cyc = k.boot_time_s * clk
     cont = (cyc.sum() + boot_cyc) / clk
@@ -109,9 +120,11 @@ def predict_run(network: Network, designs: list[LayerDesign], platform: Platform
         stuck = 0 if ran else stuck + 1
         if stuck > 50:  # the batch has not fitted one power cycle 50 times running: it never will
             return RunPrediction(pc, active / clk, off, cont, False)
-        if not ran or not proactive:  # brown-out inside batch i: its work so far is lost
+        if not ran or not proactive:  # brown-out inside segment i: its work so far is lost
             t += max(budget - used, 0.0) * cyc[i] / max(e_eq[i], 1e-30)
             used = budget
+            if tail[i]:  # a layer-end record cut short is not sent again: the next boot starts the next layer
+                i += 1
         active += t
         off += model.power_off(int(used))
     return RunPrediction(pc, active / clk, off, cont, True)
