@@ -26,7 +26,7 @@ from hil.calibration.linear_fit import CalibrationError
 from hil.calibration.trace_predict import predict_run
 from hil.power.energy_model import active_power_w
 from hil.power.profile import load_profile
-from tinas.cost import evaluate_design
+from tinas.cost.network_cost import evaluate_layer_cont
 from tinas.cost.firmware_model import FwConstants, count_matrix
 from tinas.cost.fw_counts import Tilings, firmware_layers, layer_counts
 from tinas.export.artifact import load_artifact
@@ -59,8 +59,10 @@ def artifact_model(directory: str, base: Platform) -> _Art:
     designs = list(rec.designs)
     fls = firmware_layers(rec.network)
     X = np.vstack([count_matrix(layer_counts(fl, Tilings.of([designs[i]])), with_layer=False)[0][:-1] for fl, i in fls])
-    orig = evaluate_design(rec.network, designs, base.with_cost_model("tinas2025"), power="CONT")
-    by_name = {l.name: l.latency_continuous_s for l in orig.layers} if orig.feasible else {}
+    # the original model's price of each layer with the same design; its VM check (C0, which counts the
+    # output tile too) is not applied: the firmware's own check admitted the design and it ran
+    orig_p = base.with_cost_model("tinas2025")
+    by_name = {l.name: evaluate_layer_cont(l, d, orig_p).latency_s for l, d in zip(rec.network.layers, designs)}
     tin = [sum(by_name.get(n, np.nan) for n in fl.covers) for fl, _ in fls]
     a = _Art(rec.network, designs, rec.proactive_shutdown, X, [fl.kind for fl, _ in fls], [fl.name for fl, _ in fls], tin)
     _ART_CACHE[directory] = a
