@@ -245,7 +245,7 @@ def test_trace_prediction_brown_outs_match_the_energy_balance():
     net, designs, p = _har()
     p = p.with_capacitor(0.00047)
     r = predict_run(net, designs, p, load_profile("constant_weak"), proactive=False)
-    _, en, _, _ = batches(net, designs, p, proactive=False)
+    _, en, _, _, _ = batches(net, designs, p, proactive=False)
     k_boot = dict(p.firmware)["boot_energy_j"]
     load, harvest = active_power_w(p), 2e-3
     per_cycle = 0.5 * p.ccap_f * (p.v_on_v**2 - p.v_off_v**2) * load / (load - harvest)

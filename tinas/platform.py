@@ -78,6 +78,8 @@ FIRMWARE_UNITS: dict[str, str] = {
     **{f"{k}_energy_j": "J" for k in FIRMWARE_PRIMITIVES},
     "boot_time_s": "s",
     "boot_energy_j": "J",
+    "resume_cycles": "cycles",  # what a boot that resumes inside a layer repeats: the layer table, the tile grid
+    "resume_energy_j": "J",
 }
 COST_MODELS = ("tinas2025", "firmware")
 OVERHEAD_KEYS = (

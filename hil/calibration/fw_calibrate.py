@@ -153,22 +153,24 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
     power_w = _metered_power(runs)
     # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
     # the predicted power cycles depend on the boot's energy in the brown-out regime: iterate to a fixed point
-    layer_c, boot_s = k.cycles[-1], k.boot_time_s
+    layer_c, boot_s, resume_c = k.cycles[-1], k.boot_time_s, k.resume_cycles
     for _ in range(4):
-        tmp = _with(base, prim.theta, layer_c, boot_s, power_w=power_w)
+        tmp = _with(base, prim.theta, layer_c, boot_s, power_w=power_w, resume_cycles=resume_c)
         Xr, yr, work = [], [], []
         for _, r in runs.iterrows():
             a = artifact_model(str(r["artifact_dir"]), base)
             work.append(float(a.X.sum(axis=0) @ prim.theta) / clk)
-            Xr.append([len(a.kinds) / clk, _predicted_pc(r, a, tmp)])
+            pc, mid = _predicted_pc(r, a, tmp)
+            Xr.append([len(a.kinds) / clk, pc, mid / clk])
             yr.append(float(r["active_time_s"]))
-        ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s"),
-                          np.array([k.cycles[-1], k.boot_time_s]), what="per-layer and per-boot time",
-                          offset=np.array(work))
-        if abs(ovh.theta[1] - boot_s) <= 1e-6 * max(boot_s, 1e-12) and abs(ovh.theta[0] - layer_c) <= 1e-6 * max(layer_c, 1.0):
+        ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s", "resume_cycles"),
+                          np.array([k.cycles[-1], k.boot_time_s, k.resume_cycles]),
+                          what="per-layer, per-boot and per-resume time", offset=np.array(work))
+        if (abs(ovh.theta[1] - boot_s) <= 1e-6 * max(boot_s, 1e-12) and abs(ovh.theta[0] - layer_c) <= 1e-6 * max(layer_c, 1.0)
+                and abs(ovh.theta[2] - resume_c) <= 1e-6 * max(resume_c, 1.0)):
             break
-        layer_c, boot_s = ovh.theta
-    new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance, power_w=power_w)
+        layer_c, boot_s, resume_c = ovh.theta
+    new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance, power_w=power_w, resume_cycles=ovh.theta[2])
     return FirmwareFit(prim, ovh, new, power_w)
 
 
@@ -184,7 +186,8 @@ def _metered_power(runs: pd.DataFrame) -> float | None:
 
 
 def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: float,
-          provenance: Provenance | None = None, power_w: float | None = None) -> Platform:
+          provenance: Provenance | None = None, power_w: float | None = None,
+          resume_cycles: float | None = None) -> Platform:
     """A profile with fitted cycles; the energies follow from them at the device's active power, because
     no target here meters energy per primitive: the power fitted from the training runs' metered energy
     when the target meters it (the profile's op_add energy is rescaled to it, so the source models of the
@@ -192,12 +195,16 @@ def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: 
     upd = {f"{p}_cycles": float(v) for p, v in zip(LAYER_PRIMS, prim_cycles)}
     upd["layer_cycles"] = float(layer_cycles)
     upd["boot_time_s"] = float(boot_s)
+    if resume_cycles is not None:
+        upd["resume_cycles"] = float(resume_cycles)
     if power_w is not None:
         upd["op_add_energy_j"] = power_w * base.op_add_cycles / base.cpu_clock_hz
     j_per_cycle = (active_power_w(base) if power_w is None else power_w) / base.cpu_clock_hz
     upd |= {f"{p}_energy_j": v * j_per_cycle for p, v in zip(LAYER_PRIMS, prim_cycles)}
     upd["layer_energy_j"] = float(layer_cycles) * j_per_cycle
     upd["boot_energy_j"] = float(boot_s) * j_per_cycle * base.cpu_clock_hz
+    if resume_cycles is not None:
+        upd["resume_energy_j"] = float(resume_cycles) * j_per_cycle
     prov = provenance or Provenance("hil calibrate --cost-model firmware (leave-one-network-out fold)", "-", "-")
     return base.with_constants(upd, prov)
 
@@ -208,11 +215,13 @@ def _proactive(r: pd.Series, a: _Art) -> bool:
     return a.proactive if v < 0 else bool(v)
 
 
-def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> int:
+def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> tuple[int, int]:
+    """Predicted (power cycles, boots that resume inside a layer) of a run."""
     if r["power_mode"] == "continuous":
-        return 1
-    return predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host").power_cycles \
-        if r["target_kind"] == "host" else _trace(r, a, platform).power_cycles
+        return 1, 0
+    pr = predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host") \
+        if r["target_kind"] == "host" else _trace(r, a, platform)
+    return pr.power_cycles, pr.mid_resumes
 
 
 def _trace(r: pd.Series, a: _Art, platform: Platform):  # noqa: ANN202

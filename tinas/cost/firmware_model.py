@@ -40,6 +40,8 @@ class FwConstants:
     boot_time_s: float
     boot_energy_j: float
     clock_hz: float
+    resume_cycles: float = 0.0  # a boot that resumes inside a layer (proactive: every boot but a layer's first)
+    resume_energy_j: float = 0.0
 
     @classmethod
     def of(cls, platform: Platform) -> FwConstants:
@@ -49,7 +51,8 @@ class FwConstants:
                                 f"its per-primitive constants (see tinas/platforms/msp430fr5994.toml)")
         return cls(np.array([fw[f"{k}_cycles"] for k in FIRMWARE_PRIMITIVES]),
                    np.array([fw[f"{k}_energy_j"] for k in FIRMWARE_PRIMITIVES]),
-                   fw["boot_time_s"], fw["boot_energy_j"], float(platform.cpu_clock_hz))
+                   fw["boot_time_s"], fw["boot_energy_j"], float(platform.cpu_clock_hz),
+                   fw.get("resume_cycles", 0.0), fw.get("resume_energy_j", 0.0))
 
 
 def count_matrix(counts: dict[str, np.ndarray], with_layer: bool = True) -> np.ndarray:
@@ -129,8 +132,9 @@ def _grid(network_layer, fl: FwLayer) -> tuple[Tilings, np.ndarray]:  # noqa: AN
 def _intermittent(e: LayerEval, k: FwConstants, cap, proactive: bool) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
     """(active s, recharge s) per candidate with one batch per power cycle (proactive shutdown)."""
     pc = e.commits if proactive else np.ones_like(e.commits)
-    active = e.cont_s + pc * k.boot_time_s
-    per_pc = (e.energy_j + pc * k.boot_energy_j) / pc
+    mid = pc - 1  # boots that resume inside the layer repeat its table read and tile grid
+    active = e.cont_s + pc * k.boot_time_s + mid * k.resume_cycles / k.clock_hz
+    per_pc = (e.energy_j + pc * k.boot_energy_j + mid * k.resume_energy_j) / pc
     rc = pc * cap.recharge_time_s(per_pc)
     return active, rc
 
