@@ -44,3 +44,12 @@ def test_elementwise_layers_have_no_macs():
     fl = FwLayer("r", ("r",), "RELU", 6, 4, 4, 6, 4, 4)
     c = _counts(fl, Tr=2, Tc=2, Tm=6, Tn=6, S=1)
     assert all(c[k] == 0 for k in MAC_KEYS)
+
+
+def test_conv_pixels_are_counted_once_per_channel_slice():
+    # 16 output pixels, Tm = 5 of 5 (one group), Tn = 12 of 23 (two slices): 32 pixel visits; the bias or
+    # partial-sum read and the write of each visit are the runtime's own per-pixel NVM commands
+    fl = FwLayer("c", ("c",), "CONV", 23, 4, 4, 5, 4, 4, 1, 1, 1, 0)
+    c = _counts(fl, Tr=4, Tc=4, Tm=5, Tn=12, S=1)
+    assert c["conv_pix"] == 32 == c["wr_cmds"]
+    assert _counts(FwLayer("r", ("r",), "RELU", 6, 4, 4, 6, 4, 4), Tr=2, Tc=2, Tm=3, Tn=6, S=1)["conv_pix"] == 0

@@ -16,19 +16,19 @@ import numpy as np
 
 from tinas.cost.capacitor import CapacitorError, capacitor_of
 from tinas.cost.explorer import ERR_ATOMICITY_C1, ERR_SPATIAL_C0, ERR_STORAGE_C2
-from tinas.cost.fw_counts import COUNT_KEYS, MAC_KEYS, FwLayer, Tilings, firmware_layers, fits_firmware, layer_counts, mac_split
+from tinas.cost.fw_counts import COUNT_KEYS, MODEL_KEYS, FwLayer, Tilings, firmware_layers, fits_firmware, layer_counts, mac_split
 from tinas.cost.network_cost import LayerCost, NetworkCost, _storage_error, storage_use
 from tinas.cost.tiling import ORDERS, Dims, full_grid
 from tinas.network import LayerDesign, Network
 from tinas.platform import FIRMWARE_PRIMITIVES, Platform, PlatformError
 
-FIRMWARE_MODEL_VERSION = "firmware-cost-2"  # 2: vector MACs priced per engine (LEA, MPY32, padding copy)
+FIRMWARE_MODEL_VERSION = "firmware-cost-2"  # 2: vector MACs priced per engine (LEA, MPY32, padding copy), per-pixel conv work, resumes
 # which counter each per-primitive constant multiplies ("layer" is once per layer, outside the counters)
 # (the vector MAC is priced per engine: LEA, MPY32 for short vectors, the copy of odd ones into padding buffers)
 PRIMITIVE_COUNTER = {"tile": "tiles", "commit": "commits", "rd_cmd": "rd_cmds", "rd_byte": "rd_bytes", "wr_cmd": "wr_cmds",
                      "wr_byte": "wr_bytes", "mac_call": "lea_calls", "mac_elem": "lea_elems", "el_requant": "op_requant",
                      "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div",
-                     "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems"}
+                     "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems", "conv_pixel": "conv_pix"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _tile_bound(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
     """Counts of the largest possible tile (no padding, full channel slices): bounds one tile's energy."""
     z = np.zeros(g.Tr.size)
     tm = np.minimum(g.Tm, fl.out_c).astype(float)
-    c = {k: z.copy() for k in COUNT_KEYS + MAC_KEYS}
+    c = {k: z.copy() for k in COUNT_KEYS + MODEL_KEYS}
     c["tiles"] = z + 1
     if fl.kind in ("CONV", "DW", "FC"):
         dw = fl.kind == "DW"
@@ -78,6 +78,7 @@ def _tile_bound(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["rd_cmds"] = tri * tci + kk * (1 if dw else tm) + pix
         c["rd_bytes"] = tri * tci * tn * 2 + kk * tm * (1 if dw else tn) * 2 + pix * tm * 4
         c["wr_cmds"] = pix
+        c["conv_pix"] = pix
         c["wr_bytes"] = pix * tm * 4
         c["mac_calls"] = pix * kk * tm
         c["mac_elems"] = pix * kk * tm * (1 if dw else tn)

@@ -31,6 +31,10 @@ PAD_WORDS = 432
 # The split of the runtime's mac_calls/mac_elems by engine: model-only keys, no firmware counter reports them
 # (their sums are exactly mac_calls and mac_elems, minus the pad element LEA adds to odd vectors).
 MAC_KEYS = ("lea_calls", "lea_elems", "mpy_calls", "mpy_elems", "pad_elems")
+# Output pixels a convolution tile loops over, once per channel slice (pix × Mt × Nt): the per-pixel work
+# outside the NVM commands and MACs (the tap loops' bounds checks, the 32-bit address arithmetic, the
+# requantisation loop's set-up). Model-only, like MAC_KEYS.
+MODEL_KEYS = MAC_KEYS + ("conv_pix",)
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,7 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
     """Every counter of rt_counters.h (except boots and cycles) for each candidate tiling."""
     n = g.Tr.size
     z = np.zeros(n, dtype=np.int64)
-    c = {k: z.copy() for k in COUNT_KEYS + MAC_KEYS}
+    c = {k: z.copy() for k in COUNT_KEYS + MODEL_KEYS}
     M, N = fl.out_c, fl.in_c
     Mt = _cdiv(M, g.Tm)
     if fl.kind in ("CONV", "DW", "FC"):
@@ -185,6 +189,7 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["rd_cmds"] = ifm_cmds + w_cmds + pix * Mt * Nt  # + bias or partial sums per output pixel
         c["rd_bytes"] = ifm_bytes + w_bytes + pix * M * Nt * 4
         c["wr_cmds"] = pix * Mt * Nt  # partial sums (int32) for all slices but the last, then Q15 outputs
+        c["conv_pix"] = pix * Mt * Nt
         c["wr_bytes"] = pix * M * (2 + 4 * (Nt - 1))
         c["mac_calls"] = taps * M * (1 if dw else Nt)
         c["mac_elems"] = taps * M * (1 if dw else N)
