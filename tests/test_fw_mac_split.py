@@ -37,6 +37,7 @@ def test_depthwise_taps_are_length_one():
     fl = FwLayer("d", ("d",), "DW", 6, 4, 4, 6, 4, 4, 3, 3, 1, 1)
     c = _counts(fl, Tr=2, Tc=2, Tm=6, Tn=6, S=1)
     assert c["mpy_calls"] == c["mpy_elems"] == 600
+    assert c["conv_taps"] == 100 and c["conv_pix"] == 16  # one channel group: 10 x 10 valid taps, 4 x 4 pixels
     assert sum(c[k] for k in MAC_KEYS if k.startswith("lea") or k == "pad_elems") == 0
 
 

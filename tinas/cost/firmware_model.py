@@ -28,7 +28,8 @@ FIRMWARE_MODEL_VERSION = "firmware-cost-2"  # 2: vector MACs priced per engine (
 PRIMITIVE_COUNTER = {"tile": "tiles", "commit": "commits", "rd_cmd": "rd_cmds", "rd_byte": "rd_bytes", "wr_cmd": "wr_cmds",
                      "wr_byte": "wr_bytes", "mac_call": "lea_calls", "mac_elem": "lea_elems", "el_requant": "op_requant",
                      "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div",
-                     "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems", "conv_pixel": "conv_pix"}
+                     "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems", "conv_pixel": "conv_pix",
+                     "conv_tap": "conv_taps"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def _tile_bound(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["rd_bytes"] = tri * tci * tn * 2 + kk * tm * (1 if dw else tn) * 2 + pix * tm * 4
         c["wr_cmds"] = pix
         c["conv_pix"] = pix
+        c["conv_taps"] = pix * kk
         c["wr_bytes"] = pix * tm * 4
         c["mac_calls"] = pix * kk * tm
         c["mac_elems"] = pix * kk * tm * (1 if dw else tn)

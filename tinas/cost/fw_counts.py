@@ -34,7 +34,9 @@ MAC_KEYS = ("lea_calls", "lea_elems", "mpy_calls", "mpy_elems", "pad_elems")
 # Output pixels a convolution tile loops over, once per channel slice (pix × Mt × Nt): the per-pixel work
 # outside the NVM commands and MACs (the tap loops' bounds checks, the 32-bit address arithmetic, the
 # requantisation loop's set-up). Model-only, like MAC_KEYS.
-MODEL_KEYS = MAC_KEYS + ("conv_pix",)
+# And the iterations of its tap loops that land inside the input, per pixel and slice (taps × Mt × Nt): the
+# column check and the operand pointer arithmetic around each tap's MACs.
+MODEL_KEYS = MAC_KEYS + ("conv_pix", "conv_taps")
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["rd_bytes"] = ifm_bytes + w_bytes + pix * M * Nt * 4
         c["wr_cmds"] = pix * Mt * Nt  # partial sums (int32) for all slices but the last, then Q15 outputs
         c["conv_pix"] = pix * Mt * Nt
+        c["conv_taps"] = taps * Mt * Nt
         c["wr_bytes"] = pix * M * (2 + 4 * (Nt - 1))
         c["mac_calls"] = taps * M * (1 if dw else Nt)
         c["mac_elems"] = taps * M * (1 if dw else N)
