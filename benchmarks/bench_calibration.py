@@ -1,12 +1,16 @@
-"""Firmware cost model calibration, leave-one-network-out, on the host target.
+"""Firmware cost model calibration, leave-one-network-out, on the host or the emulator (FR5994 twin) target.
 
 Per draw (seed): N networks of the DIGITS (2-D) and MOTION (1-D) search spaces with random weights, each
 with either the firmware model's own designs or random legal tilings (ragged edges, S up to 3); every
 network runs on the host target under 3 power profiles (intermittent with proactive shutdown, and
 continuous). Then ``calibrate_lono`` and the report. The host target's cycles are wall time at 16 MHz,
-not MSP430 cycles, and it has no energy model: the emulator's figures follow when the FR5994 twin lands.
+not MSP430 cycles, and it has no energy model; the emulator target runs the fr5994 ELF on the FR5994 twin
+(MSP430 cycles, metered energy). ``--brownout``: no proactive shutdown on 470 µF (the exporter's default
+regime). A draw whose ``measurements.csv`` exists is only re-calibrated (a model change needs no re-run).
 
     PYTHONPATH=. python benchmarks/bench_calibration.py --seeds 1,2,3 --networks 10 --out runs/bench-calibration
+    PYTHONPATH=. python benchmarks/bench_calibration.py --seeds 1,2,3 --networks 10 --target emulator --brownout \
+        --out runs/bench-calibration-twin-brownout
 """
 
 from __future__ import annotations

@@ -24,11 +24,14 @@ from tinas.platform import FIRMWARE_PRIMITIVES, load_platform
 
 PRIMS = FIRMWARE_PRIMITIVES[:-1]
 COUNTER = {"tile": "tiles", "commit": "commits", "rd_cmd": "rd_cmds", "rd_byte": "rd_bytes", "wr_cmd": "wr_cmds",
-           "wr_byte": "wr_bytes", "mac_call": "mac_calls", "mac_elem": "mac_elems", "el_requant": "op_requant",
-           "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div"}
+           "wr_byte": "wr_bytes", "mac_call": "lea_calls", "mac_elem": "lea_elems", "el_requant": "op_requant",
+           "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div",
+           "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems",
+           "conv_pixel": "conv_pix", "conv_tap": "conv_taps"}
 TRUE = {"tile": 900.0, "commit": 4000.0, "rd_cmd": 400.0, "rd_byte": 30.0, "wr_cmd": 450.0, "wr_byte": 33.0,
         "mac_call": 600.0, "mac_elem": 2.0, "el_requant": 50.0, "el_relu": 14.0, "el_add": 120.0, "el_gap": 11.0,
-        "el_zero": 9.0, "el_div": 170.0}
+        "el_zero": 9.0, "el_div": 170.0, "mpy_call": 260.0, "mpy_elem": 50.0, "pad_elem": 16.0,
+        "conv_pixel": 900.0, "conv_tap": 80.0}
 
 
 def _random_layers(rng: np.random.Generator, n: int) -> list[tuple[FwLayer, LayerDesign]]:
@@ -244,7 +247,7 @@ def test_trace_prediction_brown_outs_match_the_energy_balance():
     net, designs, p = _har()
     p = p.with_capacitor(0.00047)
     r = predict_run(net, designs, p, load_profile("constant_weak"), proactive=False)
-    _, en, _ = batches(net, designs, p)
+    _, en, _, _, _ = batches(net, designs, p, proactive=False)
     k_boot = dict(p.firmware)["boot_energy_j"]
     load, harvest = active_power_w(p), 2e-3
     per_cycle = 0.5 * p.ccap_f * (p.v_on_v**2 - p.v_off_v**2) * load / (load - harvest)

@@ -71,12 +71,15 @@ CAPACITOR_UNITS: dict[str, str] = {
 # energy constant per primitive the runtime counts, plus the boot. Optional table [firmware]: a profile
 # without it can only be used with the original cost model.
 FIRMWARE_PRIMITIVES = ("tile", "commit", "rd_cmd", "rd_byte", "wr_cmd", "wr_byte", "mac_call", "mac_elem",
-                       "el_requant", "el_relu", "el_add", "el_gap", "el_zero", "el_div", "layer")
+                       "el_requant", "el_relu", "el_add", "el_gap", "el_zero", "el_div", "mpy_call", "mpy_elem",
+                       "pad_elem", "conv_pixel", "conv_tap", "layer")
 FIRMWARE_UNITS: dict[str, str] = {
     **{f"{k}_cycles": "cycles" for k in FIRMWARE_PRIMITIVES},
     **{f"{k}_energy_j": "J" for k in FIRMWARE_PRIMITIVES},
     "boot_time_s": "s",
     "boot_energy_j": "J",
+    "resume_cycles": "cycles",  # what a boot that resumes inside a layer repeats: the layer table, the tile grid
+    "resume_energy_j": "J",
 }
 COST_MODELS = ("tinas2025", "firmware")
 OVERHEAD_KEYS = (

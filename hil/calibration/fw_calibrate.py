@@ -26,7 +26,7 @@ from hil.calibration.linear_fit import CalibrationError
 from hil.calibration.trace_predict import predict_run
 from hil.power.energy_model import active_power_w
 from hil.power.profile import load_profile
-from tinas.cost import evaluate_design
+from tinas.cost.network_cost import evaluate_layer_cont
 from tinas.cost.firmware_model import FwConstants, count_matrix
 from tinas.cost.fw_counts import Tilings, firmware_layers, layer_counts
 from tinas.export.artifact import load_artifact
@@ -59,8 +59,10 @@ def artifact_model(directory: str, base: Platform) -> _Art:
     designs = list(rec.designs)
     fls = firmware_layers(rec.network)
     X = np.vstack([count_matrix(layer_counts(fl, Tilings.of([designs[i]])), with_layer=False)[0][:-1] for fl, i in fls])
-    orig = evaluate_design(rec.network, designs, base.with_cost_model("tinas2025"), power="CONT")
-    by_name = {l.name: l.latency_continuous_s for l in orig.layers} if orig.feasible else {}
+    # the original model's price of each layer with the same design; its VM check (C0, which counts the
+    # output tile too) is not applied: the firmware's own check admitted the design and it ran
+    orig_p = base.with_cost_model("tinas2025")
+    by_name = {l.name: evaluate_layer_cont(l, d, orig_p).latency_s for l, d in zip(rec.network.layers, designs)}
     tin = [sum(by_name.get(n, np.nan) for n in fl.covers) for fl, _ in fls]
     a = _Art(rec.network, designs, rec.proactive_shutdown, X, [fl.kind for fl, _ in fls], [fl.name for fl, _ in fls], tin)
     _ART_CACHE[directory] = a
@@ -128,6 +130,7 @@ class FirmwareFit:
     primitives: BoundedFit
     overhead: BoundedFit  # layer_cycles, boot_time_s
     platform: Platform
+    power_w: float | None = None  # mean active power fitted from metered energy (None: the profile's)
 
 
 def fit_layers(layers: pd.DataFrame) -> pd.DataFrame:
@@ -147,38 +150,61 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
     # layers near the timer's resolution (min_cycles) weigh in absolute terms, the others relatively
     prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles", floor=min_cycles)
     clk = k.clock_hz
+    power_w = _metered_power(runs)
     # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
     # the predicted power cycles depend on the boot's energy in the brown-out regime: iterate to a fixed point
-    layer_c, boot_s = k.cycles[-1], k.boot_time_s
+    layer_c, boot_s, resume_c = k.cycles[-1], k.boot_time_s, k.resume_cycles
     for _ in range(4):
-        tmp = _with(base, prim.theta, layer_c, boot_s)
+        tmp = _with(base, prim.theta, layer_c, boot_s, power_w=power_w, resume_cycles=resume_c)
         Xr, yr, work = [], [], []
         for _, r in runs.iterrows():
             a = artifact_model(str(r["artifact_dir"]), base)
             work.append(float(a.X.sum(axis=0) @ prim.theta) / clk)
-            Xr.append([len(a.kinds) / clk, _predicted_pc(r, a, tmp)])
+            pc, mid = _predicted_pc(r, a, tmp)
+            Xr.append([len(a.kinds) / clk, pc, mid / clk])
             yr.append(float(r["active_time_s"]))
-        ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s"),
-                          np.array([k.cycles[-1], k.boot_time_s]), what="per-layer and per-boot time",
-                          offset=np.array(work))
-        if abs(ovh.theta[1] - boot_s) <= 1e-6 * max(boot_s, 1e-12) and abs(ovh.theta[0] - layer_c) <= 1e-6 * max(layer_c, 1.0):
+        ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s", "resume_cycles"),
+                          np.array([k.cycles[-1], k.boot_time_s, k.resume_cycles]),
+                          what="per-layer, per-boot and per-resume time", offset=np.array(work))
+        if (abs(ovh.theta[1] - boot_s) <= 1e-6 * max(boot_s, 1e-12) and abs(ovh.theta[0] - layer_c) <= 1e-6 * max(layer_c, 1.0)
+                and abs(ovh.theta[2] - resume_c) <= 1e-6 * max(resume_c, 1.0)):
             break
-        layer_c, boot_s = ovh.theta
-    new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance)
-    return FirmwareFit(prim, ovh, new)
+        layer_c, boot_s, resume_c = ovh.theta
+    new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance, power_w=power_w, resume_cycles=ovh.theta[2])
+    return FirmwareFit(prim, ovh, new, power_w)
+
+
+def _metered_power(runs: pd.DataFrame) -> float | None:
+    """The device's mean power when on, Σ energy / Σ active time over the (training) runs of a target that
+    meters energy (the twin's energy model, EnergyTrace on a board); None when none does (host)."""
+    if "energy_j" not in runs or not len(runs):
+        return None
+    e = pd.to_numeric(runs["energy_j"], errors="coerce").to_numpy(dtype=float)
+    t = runs["active_time_s"].to_numpy(dtype=float)
+    ok = np.isfinite(e) & (e > 0) & (t > 0)
+    return float(e[ok].sum() / t[ok].sum()) if ok.sum() else None
 
 
 def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: float,
-          provenance: Provenance | None = None) -> Platform:
+          provenance: Provenance | None = None, power_w: float | None = None,
+          resume_cycles: float | None = None) -> Platform:
     """A profile with fitted cycles; the energies follow from them at the device's active power, because
-    no target here meters energy per primitive (the emulator's energy model draws that constant power)."""
+    no target here meters energy per primitive: the power fitted from the training runs' metered energy
+    when the target meters it (the profile's op_add energy is rescaled to it, so the source models of the
+    trace-aware prediction budget at that power too), else the profile's own."""
     upd = {f"{p}_cycles": float(v) for p, v in zip(LAYER_PRIMS, prim_cycles)}
     upd["layer_cycles"] = float(layer_cycles)
     upd["boot_time_s"] = float(boot_s)
-    j_per_cycle = active_power_w(base) / base.cpu_clock_hz
+    if resume_cycles is not None:
+        upd["resume_cycles"] = float(resume_cycles)
+    if power_w is not None:
+        upd["op_add_energy_j"] = power_w * base.op_add_cycles / base.cpu_clock_hz
+    j_per_cycle = (active_power_w(base) if power_w is None else power_w) / base.cpu_clock_hz
     upd |= {f"{p}_energy_j": v * j_per_cycle for p, v in zip(LAYER_PRIMS, prim_cycles)}
     upd["layer_energy_j"] = float(layer_cycles) * j_per_cycle
-    upd["boot_energy_j"] = float(boot_s) * active_power_w(base)
+    upd["boot_energy_j"] = float(boot_s) * j_per_cycle * base.cpu_clock_hz
+    if resume_cycles is not None:
+        upd["resume_energy_j"] = float(resume_cycles) * j_per_cycle
     prov = provenance or Provenance("hil calibrate --cost-model firmware (leave-one-network-out fold)", "-", "-")
     return base.with_constants(upd, prov)
 
@@ -189,11 +215,13 @@ def _proactive(r: pd.Series, a: _Art) -> bool:
     return a.proactive if v < 0 else bool(v)
 
 
-def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> int:
+def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> tuple[int, int]:
+    """Predicted (power cycles, boots that resume inside a layer) of a run."""
     if r["power_mode"] == "continuous":
-        return 1
-    return predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host").power_cycles \
-        if r["target_kind"] == "host" else _trace(r, a, platform).power_cycles
+        return 1, 0
+    pr = predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host") \
+        if r["target_kind"] == "host" else _trace(r, a, platform)
+    return pr.power_cycles, pr.mid_resumes
 
 
 def _trace(r: pd.Series, a: _Art, platform: Platform):  # noqa: ANN202

@@ -16,15 +16,20 @@ import numpy as np
 
 from tinas.cost.capacitor import CapacitorError, capacitor_of
 from tinas.cost.explorer import ERR_ATOMICITY_C1, ERR_SPATIAL_C0, ERR_STORAGE_C2
-from tinas.cost.fw_counts import COUNT_KEYS, FwLayer, Tilings, firmware_layers, fits_firmware, layer_counts
+from tinas.cost.fw_counts import COUNT_KEYS, MODEL_KEYS, FwLayer, Tilings, firmware_layers, fits_firmware, layer_counts, mac_split
 from tinas.cost.network_cost import LayerCost, NetworkCost, _storage_error, storage_use
 from tinas.cost.tiling import ORDERS, Dims, full_grid
 from tinas.network import LayerDesign, Network
 from tinas.platform import FIRMWARE_PRIMITIVES, Platform, PlatformError
 
-FIRMWARE_MODEL_VERSION = "firmware-cost-1"
+FIRMWARE_MODEL_VERSION = "firmware-cost-2"  # 2: vector MACs priced per engine (LEA, MPY32, padding copy), per-pixel conv work, resumes
 # which counter each per-primitive constant multiplies ("layer" is once per layer, outside the counters)
-PRIMITIVE_COUNTER = dict(zip(FIRMWARE_PRIMITIVES[:-1], COUNT_KEYS))
+# (the vector MAC is priced per engine: LEA, MPY32 for short vectors, the copy of odd ones into padding buffers)
+PRIMITIVE_COUNTER = {"tile": "tiles", "commit": "commits", "rd_cmd": "rd_cmds", "rd_byte": "rd_bytes", "wr_cmd": "wr_cmds",
+                     "wr_byte": "wr_bytes", "mac_call": "lea_calls", "mac_elem": "lea_elems", "el_requant": "op_requant",
+                     "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div",
+                     "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems", "conv_pixel": "conv_pix",
+                     "conv_tap": "conv_taps"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,8 @@ class FwConstants:
     boot_time_s: float
     boot_energy_j: float
     clock_hz: float
+    resume_cycles: float = 0.0  # a boot that resumes inside a layer (proactive: every boot but a layer's first)
+    resume_energy_j: float = 0.0
 
     @classmethod
     def of(cls, platform: Platform) -> FwConstants:
@@ -45,7 +52,8 @@ class FwConstants:
                                 f"its per-primitive constants (see tinas/platforms/msp430fr5994.toml)")
         return cls(np.array([fw[f"{k}_cycles"] for k in FIRMWARE_PRIMITIVES]),
                    np.array([fw[f"{k}_energy_j"] for k in FIRMWARE_PRIMITIVES]),
-                   fw["boot_time_s"], fw["boot_energy_j"], float(platform.cpu_clock_hz))
+                   fw["boot_time_s"], fw["boot_energy_j"], float(platform.cpu_clock_hz),
+                   fw.get("resume_cycles", 0.0), fw.get("resume_energy_j", 0.0))
 
 
 def count_matrix(counts: dict[str, np.ndarray], with_layer: bool = True) -> np.ndarray:
@@ -60,7 +68,7 @@ def _tile_bound(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
     """Counts of the largest possible tile (no padding, full channel slices): bounds one tile's energy."""
     z = np.zeros(g.Tr.size)
     tm = np.minimum(g.Tm, fl.out_c).astype(float)
-    c = {k: z.copy() for k in COUNT_KEYS}
+    c = {k: z.copy() for k in COUNT_KEYS + MODEL_KEYS}
     c["tiles"] = z + 1
     if fl.kind in ("CONV", "DW", "FC"):
         dw = fl.kind == "DW"
@@ -71,9 +79,13 @@ def _tile_bound(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["rd_cmds"] = tri * tci + kk * (1 if dw else tm) + pix
         c["rd_bytes"] = tri * tci * tn * 2 + kk * tm * (1 if dw else tn) * 2 + pix * tm * 4
         c["wr_cmds"] = pix
+        c["conv_pix"] = pix
+        c["conv_taps"] = pix * kk
         c["wr_bytes"] = pix * tm * 4
         c["mac_calls"] = pix * kk * tm
         c["mac_elems"] = pix * kk * tm * (1 if dw else tn)
+        c |= {k: v.astype(float) for k, v in mac_split((pix * kk * tm).astype(np.int64),
+                                                       1 if dw else tn.astype(np.int64)).items()}
         c["op_requant"] = pix * tm
     elif fl.kind in ("RELU", "ADD"):
         pix = np.minimum(g.Tr, fl.out_h) * np.minimum(g.Tc, fl.out_w)
@@ -123,8 +135,9 @@ def _grid(network_layer, fl: FwLayer) -> tuple[Tilings, np.ndarray]:  # noqa: AN
 def _intermittent(e: LayerEval, k: FwConstants, cap, proactive: bool) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
     """(active s, recharge s) per candidate with one batch per power cycle (proactive shutdown)."""
     pc = e.commits if proactive else np.ones_like(e.commits)
-    active = e.cont_s + pc * k.boot_time_s
-    per_pc = (e.energy_j + pc * k.boot_energy_j) / pc
+    mid = pc - 1  # boots that resume inside the layer repeat its table read and tile grid
+    active = e.cont_s + pc * k.boot_time_s + mid * k.resume_cycles / k.clock_hz
+    per_pc = (e.energy_j + pc * k.boot_energy_j + mid * k.resume_energy_j) / pc
     rc = pc * cap.recharge_time_s(per_pc)
     return active, rc
 

@@ -22,6 +22,21 @@ COUNT_KEYS = ("tiles", "commits", "rd_cmds", "rd_bytes", "wr_cmds", "wr_bytes", 
               "op_requant", "op_relu", "op_add", "op_gap", "op_zero", "op_div")
 RT_VM_WORDS = 1024  # firmware/include/rt_config.h
 RT_MAX_TM = 256
+# How the fr5994 port runs one vector MAC of length n (firmware/ports/fr5994/port_config.h, hal_fr5994.c):
+# n < LEA_MIN_N on MPY32 (per-element loop, small call cost); even n on LEA directly (operands are 4-byte
+# aligned when n is even: every tile-buffer offset is a multiple of n); odd n copied into padding buffers
+# (one copy per element) and run on LEA with n + 1 elements; odd n >= PAD_WORDS on MPY32.
+LEA_MIN_N = 10
+PAD_WORDS = 432
+# The split of the runtime's mac_calls/mac_elems by engine: model-only keys, no firmware counter reports them
+# (their sums are exactly mac_calls and mac_elems, minus the pad element LEA adds to odd vectors).
+MAC_KEYS = ("lea_calls", "lea_elems", "mpy_calls", "mpy_elems", "pad_elems")
+# Output pixels a convolution tile loops over, once per channel slice (pix × Mt × Nt): the per-pixel work
+# outside the NVM commands and MACs (the tap loops' bounds checks, the 32-bit address arithmetic, the
+# requantisation loop's set-up). Model-only, like MAC_KEYS.
+# And the iterations of its tap loops that land inside the input, per pixel and slice (taps × Mt × Nt): the
+# column check and the operand pointer arithmetic around each tap's MACs.
+MODEL_KEYS = MAC_KEYS + ("conv_pix", "conv_taps")
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,19 @@ def _axis_taps(out_len: int, in_len: int, s: int, k: int, pad: int) -> int:
     return int(((y >= 0) & (y < in_len)).sum())
 
 
+def mac_split(calls: np.ndarray | int, n: np.ndarray | int) -> dict[str, np.ndarray]:
+    """``calls`` vector MACs of length ``n`` each, split by the engine the fr5994 port runs them on."""
+    calls = np.asarray(calls, dtype=np.int64)
+    n = np.asarray(n, dtype=np.int64)
+    odd = (n & 1).astype(bool)
+    mpy = (n < LEA_MIN_N) | (odd & (n >= PAD_WORDS))
+    lea = ~mpy
+    zero = np.zeros(np.broadcast(calls, n).shape, dtype=np.int64)
+    return {"lea_calls": np.where(lea, calls, zero), "lea_elems": np.where(lea, calls * (n + odd), zero),
+            "mpy_calls": np.where(mpy, calls, zero), "mpy_elems": np.where(mpy, calls * n, zero),
+            "pad_elems": np.where(lea & odd, calls * n, zero)}
+
+
 def fits_firmware(fl: FwLayer, g: Tilings) -> np.ndarray:
     """The runtime's own buffer check (rt_layers.c; mirrors tinas.export.writer.check_fits_firmware)."""
     tm = np.minimum(g.Tm, fl.out_c)
@@ -140,7 +168,7 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
     """Every counter of rt_counters.h (except boots and cycles) for each candidate tiling."""
     n = g.Tr.size
     z = np.zeros(n, dtype=np.int64)
-    c = {k: z.copy() for k in COUNT_KEYS}
+    c = {k: z.copy() for k in COUNT_KEYS + MODEL_KEYS}
     M, N = fl.out_c, fl.in_c
     Mt = _cdiv(M, g.Tm)
     if fl.kind in ("CONV", "DW", "FC"):
@@ -163,9 +191,20 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["rd_cmds"] = ifm_cmds + w_cmds + pix * Mt * Nt  # + bias or partial sums per output pixel
         c["rd_bytes"] = ifm_bytes + w_bytes + pix * M * Nt * 4
         c["wr_cmds"] = pix * Mt * Nt  # partial sums (int32) for all slices but the last, then Q15 outputs
+        c["conv_pix"] = pix * Mt * Nt
+        c["conv_taps"] = taps * Mt * Nt
         c["wr_bytes"] = pix * M * (2 + 4 * (Nt - 1))
         c["mac_calls"] = taps * M * (1 if dw else Nt)
         c["mac_elems"] = taps * M * (1 if dw else N)
+        if dw:  # one MAC of length 1 per channel and tap
+            split = mac_split(taps * M, 1)
+        else:  # N // Tn full channel slices of length Tn, then a ragged one of N % Tn
+            tn = np.minimum(g.Tn, N)
+            full, rem = N // tn, N % tn
+            a, b = mac_split(taps * M * full, tn), mac_split(taps * M * (rem > 0), rem)
+            split = {k: a[k] + b[k] for k in MAC_KEYS}
+        for k in MAC_KEYS:
+            c[k] = z + split[k]
         c["op_requant"] = z + pix * M
         c["op_zero"] = (TRI * TCI - VR * VC) * ch * (1 if dw else Mt)
         S = np.where(Nt > 1, 1, np.maximum(g.S, 1))
