@@ -1,5 +1,5 @@
 /*
- * rt_model.h - the model artifact as it lies in NVM (contract 5 of DESIGN.md).
+ * rt_model.h - the model artifact as it lies in NVM (the model artifact record of docs/architecture.md).
  *
  * The layout is defined once in tinas/export/layout.py; tests/test_export_layout.py compiles this
  * header and checks every offset and size against it.
