@@ -1,4 +1,4 @@
-"""The fr5994 ELF on the FR5994 twin (hil/twin, helper twin-core/twin-periph): bit-exact against the
+"""The fr5994 ELF on the FR5994 twin (hil/twin): bit-exact against the
 Python reference on every MAC path of the port (MPY32 for short vectors, LEA on the tile buffer, LEA on
 padded copies for odd lengths), with full-scale values that saturate the LEA's Q31 result, on a whole
 network under continuous power and brown-outs at random cycles, on a published TiNAS shape in both power

@@ -2,7 +2,7 @@
  * test_periph.c - drives the twin's peripheral models (hil/twin/csrc: lea.c, dma.c, mpy32.c, eusci.c,
  * extfram.c) the way the firmware does (the register sequences of docs/fr5994-port.md), on a minimal stand-in
  * for the core: flat memory, the peripheral register windows, a P5 port that calls extfram_select on the P5.3
- * edge (as twin-core's sys.c does), LEA RAM locked while the LEA load is active (as bus.c does), and a clock
+ * edge (as sys.c does), LEA RAM locked while the LEA load is active (as bus.c does), and a clock
  * that jumps to the next peripheral event. Each scenario prints one JSON object; tests/test_twin_periph.py
  * holds the expectations (hand computations, NumPy, the user's guide's worked examples).
  *
@@ -355,7 +355,7 @@ static int scen_lea_err(int argc, char **argv)
     else if (!strcmp(kind, "odd")) lea_mac(m, a, b, out, 3, 0x56, &busy, &act);
     else if (!strcmp(kind, "cmd")) lea_mac(m, a, b, out, 8, 0x0102, &busy, &act);
     else if (!strcmp(kind, "ram_busy")) {
-        /* the CPU touches LEA RAM while the MAC runs: the bus (twin-core bus.c) stops it, keyed on the LEA load */
+        /* the CPU touches LEA RAM while the MAC runs: the bus (bus.c) stops it, keyed on the LEA load */
         uint16_t cnf2 = (uint16_t)(R(m, LEACNF2) - 2);
         W(m, LEACNF2, cnf2);
         uint32_t blk = (uint32_t)cnf2 << 2;

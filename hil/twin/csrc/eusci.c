@@ -85,7 +85,7 @@ static const char *const eu_name[EU_N] = {"eUSCI_A0", "eUSCI_A1", "eUSCI_A2", "e
 static eu_state *es(twin_t *m) { return (eu_state *)periph_state(&m->eusci, sizeof(eu_state)); }
 static int eu_is_b(unsigned i) { return i >= 4; }
 
-/* sys.c (twin-core) gives SMCLK ticks per MCLK cycle as num/den from CSCTL3; without it SMCLK = MCLK. */
+/* sys.c gives SMCLK ticks per MCLK cycle as num/den from CSCTL3; without it SMCLK = MCLK. */
 __attribute__((weak)) void sys_smclk_ratio(twin_t *m, uint32_t *num, uint32_t *den);
 
 uint64_t periph_clk_to_mclk(twin_t *m, int which, uint64_t n)

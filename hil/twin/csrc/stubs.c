@@ -1,5 +1,5 @@
 /*
- * stubs.c - weak stand-ins for the peripheral models twin-periph writes (lea.c, dma.c, mpy32.c,
+ * stubs.c - weak stand-ins for the peripheral models (lea.c, dma.c, mpy32.c,
  * eusci.c, extfram.c). A module that is not linked in claims no registers, so any access to its
  * registers stops the run with "peripheral register no module models"; its hooks do nothing or fault.
  * The real modules' strong symbols replace these at link time.
