@@ -52,7 +52,7 @@ GROUPS = (
     Group("serial_protocol", ("hil/serial_protocol.py",), ("tests/test_serial_protocol.py",), 120),
     Group("search_operators", ("tinas/search/mutation.py", "tinas/search/scores.py"),
           ("tests/test_search_logic.py",), 120),
-    Group("energy_model", ("hil/power/energy_model.py",), ("tests/test_energy_model.py",), 240),
+    Group("energy_model", ("hil/power/energy_model.py",), ("tests/test_energy_model.py", "tests/test_energy_model_hand.py"), 240),
     Group("calibration", ("hil/calibration/linear_fit.py", "hil/calibration/metrics.py"),
           ("tests/test_calibration_fit.py",), 120),
     Group("cost_model", ("tinas/cost/capacitor.py", "tinas/cost/primitives.py", "tinas/cost/tiling.py",
