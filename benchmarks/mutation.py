@@ -107,9 +107,10 @@ def _config(g: Group, work: Path) -> str:
             f"also_copy = {q(_also_copy(work))}\n"
             f"pytest_add_cli_args_test_selection = {q(g.tests)}\n"
             f"pytest_add_cli_args = {q(['-p', 'no:cacheprovider', '-p', 'no:xdist', '-q'] + (['-k', g.deselect] if g.deselect else []))}\n"
-            # fork: each mutant's tests run in a child of the process that ran the unmutated suite once;
-            # FRESH_CACHES below keeps what that run cached from hiding a mutant
-            'process_isolation = "fork"\n')
+            # forkserver: mutants fork from a process that only collected the tests (plain fork from the
+            # process that ran them with torch loaded made children hang until their timeout, which would
+            # count as killed); FRESH_CACHES below also clears the cost model's caches before every test
+            'process_isolation = "forkserver"\n')
 
 
 # Added to the copy's conftest.py: the cost model memoises layer results and primitive costs; a cache
