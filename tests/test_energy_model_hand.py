@@ -77,3 +77,17 @@ def test_thevenin_recharge_is_the_rc_charge_curve():
     prof = PowerProfile("th", "thevenin", {"vsup_v": 5.0, "rehm_ohm": 100.0}, np.array([0.0]), np.array([0.0]))
     m = EnergyModel(profile=prof, c_f=1e-3, v_on_v=3.0, v_off_v=2.0, v_max_v=5.0, load_w=1e-3, clock_hz=1e6)
     assert m.recharge_time_from(2.0) == pytest.approx(0.1 * np.log(1.5), rel=1e-12)
+
+
+def test_thevenin_source_under_load_is_bracketed_by_hand():
+    """Vs = 5 V behind 1 kΩ harvests V(Vs − V)/R: 6 mW at 2 V and at 3 V, 6.25 mW at 2.5 V. Under a
+    20 mW load the 2.5 mJ between Von and Voff drain at 13.75-14 mW: the budget lies in
+    [2.5/14, 2.5/13.75] s, and the harvest over it at 6-6.25 mW."""
+    prof = PowerProfile("th", "thevenin", {"vsup_v": 5.0, "rehm_ohm": 1000.0}, np.array([0.0]), np.array([0.0]))
+    m = EnergyModel(profile=prof, c_f=1e-3, v_on_v=3.0, v_off_v=2.0, v_max_v=5.0, load_w=20e-3, clock_hz=1e6)
+    budget_s = m.power_on() / 1e6
+    assert 2.5e-3 / 14e-3 - 1e-6 <= budget_s <= 2.5e-3 / 13.75e-3
+    m.finish(int(budget_s * 1e6))
+    assert 6e-3 * m.t_s <= m.ledger.harvested_j <= 6.25e-3 * m.t_s
+    assert m.ledger.consumed_j == pytest.approx(20e-3 * m.t_s, rel=1e-12)
+    assert abs(m.balance_error_j()) < 1e-12
