@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results"
 # cheapest first: with -x a caught bug stops at its first failing test
-TESTS = ("tests/test_q15.py", "tests/test_loader_host.py", "tests/test_firmware_counters.py",
-         "tests/test_quant_accuracy.py", "tests/test_firmware_host.py")
+TESTS = ("tests/test_q15.py", "tests/test_loader_host.py", "tests/test_firmware_recovery.py",
+         "tests/test_firmware_counters.py", "tests/test_quant_accuracy.py", "tests/test_firmware_host.py")
 
 
 @dataclass(frozen=True)

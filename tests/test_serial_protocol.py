@@ -149,3 +149,14 @@ def test_parser_chunk_boundaries():
     p = FrameParser()
     out = p.feed(b"\xa5\x5a\xf5\x00\x00\x00" + f)  # length 245 > 240: not a frame
     assert [x.seq for x in out] == [5] and p.bytes_skipped == 6 and p.frames_bad_crc == 0
+
+
+def test_parser_counts_every_bad_frame():
+    """Two impossible lengths and two bad CRCs are each counted (the counters add, they are not flags)."""
+    good = encode_frame(FrameType.LOG, 1, b"ok")
+    bad = bytearray(encode_frame(FrameType.LOG, 2, b"xy"))
+    bad[6] ^= 0x01
+    p = FrameParser()
+    out = p.feed(b"\xa5\x5a\xf5" + b"\xa5\x5a\xf6" + bytes(bad) + bytes(bad) + good)
+    assert [f.payload for f in out] == [b"ok"]
+    assert p.frames_bad_crc == 2 and p.bytes_skipped == 6 + 2 * len(bad)
