@@ -35,7 +35,7 @@ from tinas.cost.fw_counts import Tilings, firmware_layers, fits_firmware  # noqa
 from tinas.export import export_model  # noqa: E402
 from tinas.network import LayerDesign  # noqa: E402
 from tinas.platform import load_platform  # noqa: E402
-from tinas.quant.graph import ExportError  # noqa: E402
+from tinas.errors import ExportError  # noqa: E402
 from tinas.quant.synthetic import random_inputs, random_weights  # noqa: E402
 from tinas.search_space import get_space, to_network  # noqa: E402
 from tinas.search_space.choices import block_choice_list, sample_subnet  # noqa: E402

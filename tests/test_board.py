@@ -42,7 +42,7 @@ def env_file(tmp_path: Path, resources: list[dict], drivers: list[dict] | None =
 
 @pytest.fixture(autouse=True)
 def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr("hil.mspdebug.STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr("hil.drivers.mspdebug_flash.STATE_DIR", tmp_path / "state")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tinas.export import export_model, load_artifact
 from tinas.export import layout
 from tinas.network import LayerDesign
 from tinas.platform import load_platform
-from tinas.quant.graph import ExportError
+from tinas.errors import ExportError
 from tinas.quant.synthetic import random_inputs, random_weights
 from tinas.search_space import BlockChoice, SubnetConfig, get_space, to_network
 

@@ -60,7 +60,7 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr("hil.mspdebug.STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr("hil.drivers.mspdebug_flash.STATE_DIR", tmp_path / "state")
 
 
 def held_by(lab, place: str) -> str:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STUB = textwrap.dedent('''
     import json, logging, sys, types
     from pathlib import Path
-    import hil.pipeline as pl
+    import hil.main_job as pl
     from tinas.progress import tqdm
 
     log = logging.getLogger("stub")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hil.build import build_firmware
-from hil.mspdebug import FlashError, Mspdebug
+from hil.drivers.mspdebug_flash import FlashError, Mspdebug
 
 pytestmark = pytest.mark.emulator
 
@@ -27,7 +27,7 @@ def test_missing_image_and_unknown_driver(tmp_path):
 
 
 def test_tilib_without_ti_library_is_explained(monkeypatch):
-    monkeypatch.setattr("hil.mspdebug.tilib_available", lambda: False)
+    monkeypatch.setattr("hil.drivers.mspdebug_flash.tilib_available", lambda: False)
     with pytest.raises(FlashError, match="libmsp430.so"):
         Mspdebug("tilib")
 

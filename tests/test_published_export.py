@@ -22,7 +22,7 @@ from tinas.export import load_artifact
 from tinas.export.layout import HEADER, HEADER_FIELDS, LAYER, LAYER_FIELDS, unpack
 from tinas.export.published import PublishedSolutionError, export_published, infer_skip_inputs
 from tinas.network import Network
-from tinas.quant.graph import ExportError
+from tinas.errors import ExportError
 
 SOLUTIONS = sorted((Path(__file__).parent / "data" / "tinas-solutions").glob("*.json"))
 ROOT = Path(__file__).resolve().parents[1]

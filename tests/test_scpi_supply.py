@@ -9,7 +9,7 @@ import pytest
 
 import hil
 from hil.drivers.scpi_supply import ScpiSupply, SupplyError, SupplyResource
-from hil.supply.replay import replay_voltage
+from hil.bench_supply.replay import replay_voltage
 from hil.targets.base import TargetStateError
 
 SIM = f"{Path(hil.__file__).parent / 'sim_instruments' / 'supplies.yaml'}@sim"

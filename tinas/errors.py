@@ -9,3 +9,8 @@ class TinasError(Exception):
 
 class ContractError(TinasError):
     """A file that crosses a boundary has the wrong format, version or content."""
+
+
+class ExportError(TinasError):
+    """A network, its weights or its design that the firmware cannot run (raised while quantising or
+    writing a model artifact)."""

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hil.pipeline import run_main_job
+    from hil.main_job import run_main_job
     from tinas.errors import TinasError
 
     if not (args.ccap > 0 and args.latreq > 0 and (args.rehm is None or args.rehm > 0)):
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         raise TinasError(f"--networks {args.networks}: calibration needs at least 4 networks")
     if args.workers < 1:
         raise TinasError("--workers must be at least 1")
-    from hil.pipeline import DEFAULT_PROFILES
+    from hil.main_job import DEFAULT_PROFILES
 
     files = tuple(f.strip() for f in args.settings.split(",") if f.strip())
     if not files:

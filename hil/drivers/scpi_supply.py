@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyvisa
 
-from hil.supply.models import CommandTable, table_for_idn
+from hil.bench_supply.models import CommandTable, table_for_idn
 from hil.targets.base import TargetStateError
 from tinas.errors import TinasError
 

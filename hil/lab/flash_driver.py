@@ -18,7 +18,7 @@ from labgrid.resource.common import NetworkResource
 from labgrid.step import step
 
 from hil.lab.resources import is_this_host
-from hil.mspdebug import Mspdebug
+from hil.drivers.mspdebug_flash import Mspdebug
 
 LOG = logging.getLogger("hil.lab.probe")
 

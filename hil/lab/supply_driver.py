@@ -20,7 +20,7 @@ from labgrid.protocol import PowerProtocol
 from labgrid.step import step
 
 from hil.drivers.scpi_supply import ScpiSupply, SupplyResource
-from hil.supply.replay import ReplayReport, replay_voltage
+from hil.bench_supply.replay import ReplayReport, replay_voltage
 
 LOG = logging.getLogger("hil.lab.supply")
 

@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from tinas.errors import TinasError
+
 
 class Capability(enum.Enum):
     CYCLE_COUNTER = "cycle_counter"
@@ -26,7 +28,7 @@ class TargetState(enum.Enum):
     BROKEN = "broken"
 
 
-class TargetStateError(RuntimeError):
+class TargetStateError(TinasError):
     """A method was called on a target or driver in a state that does not allow it."""
 
 

@@ -60,7 +60,7 @@ def export_search_networks(search_dir: str | Path, out_dir: str | Path, networks
     from tinas.cost import evaluate
     from tinas.datasets import load_dataset
     from tinas.export import export_model
-    from tinas.quant.graph import ExportError
+    from tinas.errors import ExportError
     from tinas.search.space_setup import search_lists
     from tinas.search_space import BlockChoice, SubnetConfig, to_network
     from tinas.supernet import make_supernet

@@ -18,7 +18,8 @@ from tinas.export import layout
 from tinas.export.artifact import Artifact, FirmwareLayer, Predictions, write_manifest
 from tinas.network import LayerDesign, Network
 from tinas.platform import Platform
-from tinas.quant.graph import ExportError, QLayer
+from tinas.errors import ExportError
+from tinas.quant.graph import QLayer
 from tinas.quant.q15 import quantize_input
 from tinas.quant.quantize import QModel, quantize
 from tinas.quant.reference import run

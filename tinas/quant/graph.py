@@ -10,15 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tinas.errors import TinasError
+from tinas.errors import ExportError
 from tinas.network import Layer, LayerDesign, Network
 
 BN_EPS = 1e-5
 KINDS = ("CONV", "DW", "FC", "RELU", "ADD", "GAP")
-
-
-class ExportError(TinasError):
-    """A network, its weights or its design that the firmware cannot run."""
 
 
 @dataclass

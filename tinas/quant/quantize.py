@@ -14,7 +14,8 @@ import numpy as np
 
 from tinas.network import LayerDesign, Network
 from tinas.quant import q15
-from tinas.quant.graph import ExportError, QLayer, build_graph
+from tinas.errors import ExportError
+from tinas.quant.graph import QLayer, build_graph
 from tinas.quant.ops import float_forward
 
 F_INPUT = 15

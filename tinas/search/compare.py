@@ -17,7 +17,7 @@ import numpy as np
 from tinas.errors import TinasError
 from tinas.platform import Platform
 from tinas.records import atomic_path, atomic_write_text
-from tinas.search.pipeline import run_pipeline
+from tinas.search.stages import run_pipeline
 from tinas.search.variants import load_variant
 
 

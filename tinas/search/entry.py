@@ -10,7 +10,7 @@ from pathlib import Path
 from tinas.errors import TinasError
 from tinas.search.cli_args import _overrides, budgets_from_args, out_dir_from, platform_from, settings_from_args
 from tinas.search.executor import make_executor
-from tinas.search.pipeline import run_pipeline
+from tinas.search.stages import run_pipeline
 from tinas.settings import load_settings
 
 

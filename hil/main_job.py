@@ -17,7 +17,7 @@ from hil.targets.emulator import NVM_SIZE
 from tinas.export.from_search import export_search_networks
 from tinas.platform import load_platform
 from tinas.records import atomic_path
-from tinas.search.pipeline import run_pipeline
+from tinas.search.stages import run_pipeline
 from tinas.settings import load_settings
 
 log = logging.getLogger("hil.main_job")
