@@ -31,7 +31,7 @@ from hil.power.energy_model import EnergyModel, active_power_w
 from hil.power.profile import load_profile
 from hil.power.simple import ContinuousPower
 from hil.targets.base import RunResult
-from hil.targets.registry import create_target
+from hil.targets.registry import open_target
 from tinas.cost import evaluate_design
 from tinas.errors import TinasError
 from tinas.export.artifact import load_artifact
@@ -69,22 +69,7 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     rec = art.record
     pred_int = evaluate_design(rec.network, list(rec.designs), platform, power="INT")
     pred_cont = evaluate_design(rec.network, list(rec.designs), platform, power="CONT")
-    if spec.target == "board":
-        from hil.build import build_firmware
-        from hil.lab.address import BoardUnavailable
-        from hil.lab.place import open_board
-
-        if spec.board is None:
-            raise BoardUnavailable("a board run needs --lg-env FILE or --lg-place NAME (docs/board-setup.md)")
-        elf = build_firmware("fr5994", platform).elf
-        loader = build_firmware("fr5994", platform, flags=("-DTINAS_LOADER",)).elf
-        lease = open_board(spec.board)
-        target = create_target("board", lease=lease, elf=elf, loader_elf=loader)
-        target.set_profile(profile)
-    elif spec.target == "emulator":
-        target = create_target(spec.target, platform=platform, seed=spec.seed)
-    else:
-        target = create_target(spec.target)
+    target = open_target(spec, platform, profile)
     target_id = f"{spec.target}-{getattr(target, 'board_id', 0)}"
     try:
         target.load(spec.artifact_dir)

@@ -34,6 +34,22 @@ class BoardTarget:
     kind = "board"
     capabilities = frozenset({Capability.NVM_PERSIST})
 
+    @classmethod
+    def for_run(cls, spec, platform, profile) -> BoardTarget:
+        """A board for one run of ``hil run``: leased through labgrid (``spec.board``), flashed with the
+        fr5994 image and the UART loader, the supply set to replay ``profile``."""
+        from hil.build import build_firmware
+        from hil.lab.address import BoardUnavailable
+        from hil.lab.place import open_board
+
+        if spec.board is None:
+            raise BoardUnavailable("a board run needs --lg-env FILE or --lg-place NAME (docs/board-setup.md)")
+        elf = build_firmware("fr5994", platform).elf
+        loader = build_firmware("fr5994", platform, flags=("-DTINAS_LOADER",)).elf
+        target = cls(lease=open_board(spec.board), elf=elf, loader_elf=loader)
+        target.set_profile(profile)
+        return target
+
     def __init__(self, lease: BoardLease | None = None, elf: Path | None = None, clock_hz: float = 16e6,
                  loader_elf: Path | None = None, **_: object) -> None:
         if lease is None:

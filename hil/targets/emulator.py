@@ -65,6 +65,12 @@ class EmulatorTarget:
     capabilities = frozenset({Capability.CYCLE_COUNTER, Capability.NVM_PERSIST, Capability.FAILURE_INJECTION,
                               Capability.ENERGY_METER})
 
+    @classmethod
+    def for_run(cls, spec, platform: Platform, profile) -> EmulatorTarget:
+        """The twin for one run of ``hil run``: the run's platform (capacitor) and seed (SRAM garbage)."""
+        del profile  # the energy model replays it; the twin only draws current
+        return cls(platform=platform, seed=spec.seed)
+
     def __init__(self, platform: Platform | None = None, seed: int = 0, flags: tuple[str, ...] = (),
                  device_table: DeviceTable | None = None) -> None:
         self.platform = platform or load_platform()

@@ -24,6 +24,12 @@ class HostTarget:
     kind = "host"
     capabilities = frozenset({Capability.NVM_PERSIST, Capability.FAILURE_INJECTION})
 
+    @classmethod
+    def for_run(cls, spec, platform, profile) -> HostTarget:
+        """The native build for one run of ``hil run`` (its cycles are the host's clock)."""
+        del spec, platform, profile
+        return cls()
+
     def __init__(self, **_: object) -> None:
         self.state = TargetState.OFF
         self.device: HostDevice | None = None

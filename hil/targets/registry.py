@@ -15,7 +15,7 @@ FACTORIES = {
 }
 
 
-def create_target(kind: str, **kwargs: Any):
+def target_class(kind: str) -> Any:
     if kind not in FACTORIES:
         raise TinasError(f"unknown target kind {kind!r}; known: {', '.join(FACTORIES)}")
     module, cls = FACTORIES[kind].split(":")
@@ -23,4 +23,10 @@ def create_target(kind: str, **kwargs: Any):
         mod = importlib.import_module(module)
     except ImportError as exc:
         raise TinasError(f"target {kind!r} is not available: {exc}") from None
-    return getattr(mod, cls)(**kwargs)
+    return getattr(mod, cls)
+
+
+def open_target(spec: Any, platform: Any, profile: Any):
+    """The target a run spec names, set up for that run by the kind itself (``for_run``), so the runner
+    never switches on kinds."""
+    return target_class(spec.target).for_run(spec, platform, profile)
