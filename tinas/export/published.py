@@ -11,6 +11,7 @@ import numpy as np
 
 from tinas.errors import TinasError
 from tinas.network import LayerDesign, Network, read_json_lenient
+from tinas.quant.synthetic import HE, random_weights
 
 SKIP_SUFFIX = ".shortcut.skip_aggr"
 BLOCK_FIRST = ".op.mbconv_conv0_pw"
@@ -63,23 +64,8 @@ def published_designs(path: str | Path, network: Network) -> list[LayerDesign]:
 def he_weights(network: Network, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Seeded He-scaled weights (std sqrt(2/fan_in)) and mild BN statistics, in the npz layout of the
     supernet export, so activations keep a realistic scale through ReLU blocks: they neither vanish nor
-    saturate everywhere. Draws are made layer by layer in network order, so a seed fixes every array."""
-    w: dict[str, np.ndarray] = {}
-    for l in network.layers:
-        m = int(l.OFM.CH)
-        if l.type == "CONV":
-            cin = 1 if l.is_depthwise else int(l.IFM.CH)
-            fan = cin * int(l.K.H) * int(l.K.W)
-            w[f"{l.name}.weight"] = rng.normal(0, np.sqrt(2.0 / fan), (m, cin, int(l.K.H), int(l.K.W))).astype(np.float32)
-        elif l.type == "FC":
-            w[f"{l.name}.weight"] = rng.normal(0, np.sqrt(1.0 / int(l.IFM.CH)), (m, int(l.IFM.CH))).astype(np.float32)
-            w[f"{l.name}.bias"] = rng.normal(0, 0.05, m).astype(np.float32)
-        elif l.type == "BN":
-            w[f"{l.name}.gamma"] = rng.uniform(0.8, 1.2, m).astype(np.float32)
-            w[f"{l.name}.beta"] = rng.normal(0, 0.05, m).astype(np.float32)
-            w[f"{l.name}.mean"] = rng.normal(0, 0.05, m).astype(np.float32)
-            w[f"{l.name}.var"] = rng.uniform(0.8, 1.2, m).astype(np.float32)
-    return w
+    saturate everywhere."""
+    return random_weights(network, rng, HE)
 
 
 def export_published(path: str | Path, seed: int, out: str | Path, *, platform=None, proactive: bool = False,
