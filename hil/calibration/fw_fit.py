@@ -10,7 +10,7 @@ confidence intervals of the free constants and the condition number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, stats
@@ -29,7 +29,6 @@ class BoundedFit:
     condition_number: float
     n: int
     rel_rmse: float
-    notes: tuple[str, ...] = field(default=())
 
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in zip(self.names, self.theta)}

@@ -29,9 +29,6 @@ class LinearFit:
     r2: float
     max_abs_residual: float
 
-    def predict(self, x: np.ndarray | float) -> np.ndarray:
-        return self.slope * np.asarray(x, dtype=float) + self.intercept
-
 
 def fit_linear(x: np.ndarray, y: np.ndarray, *, what: str, min_points: int = 3) -> LinearFit:
     """Least-squares line through (x, y); needs at least ``min_points`` points at 2+ distinct x."""

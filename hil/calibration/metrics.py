@@ -22,7 +22,7 @@ class ErrorSummary:
     max_ape_percent: float
     within_5_percent: float  # share of points, 0..1
     within_10_percent: float
-    kendall_tau: float  # NaN with fewer than 2 distinct values
+    kendall_tau: float  # NaN with fewer than 2 points or when either side is constant
 
     def as_row(self) -> dict[str, float]:
         return {
@@ -54,9 +54,8 @@ def summarise(predicted: np.ndarray, measured: np.ndarray) -> ErrorSummary:
         nan = float("nan")
         return ErrorSummary(0, nan, nan, nan, nan, nan)
     ape = np.abs(relative_errors(p, m)) * 100.0
-    tau = float("nan")
-    if p.size >= 2 and np.ptp(m) > 0 and np.ptp(p) > 0:
-        tau = float(stats.kendalltau(p, m).statistic)
+    # scipy returns NaN for a constant side by itself; one point would only add a warning
+    tau = float(stats.kendalltau(p, m).statistic) if p.size >= 2 else float("nan")
     return ErrorSummary(
         n=int(p.size),
         mape_percent=float(ape.mean()),
