@@ -35,6 +35,8 @@ def test_linear_fit_refuses_too_few_or_degenerate_points():
         fit_linear(np.array([1.0, 2.0]), np.array([1.0, 2.0]), what="mac")
     with pytest.raises(CalibrationError, match="same size"):
         fit_linear(np.array([4.0, 4.0, 4.0]), np.array([1.0, 2.0, 3.0]), what="mac")
+    with pytest.raises(CalibrationError, match="^mac: all points have the same size 4.0;"):  # a lone point too
+        fit_linear(np.array([4.0]), np.array([1.0]), what="mac", min_points=1)
 
 
 def test_scale_fit_recovers_known_factors():
@@ -107,6 +109,8 @@ def test_linear_fit_quality_by_hand():
     assert (fit.slope, fit.intercept, fit.n) == (pytest.approx(1.4), pytest.approx(0.9), 4)
     assert fit.r2 == pytest.approx(0.7)
     assert fit.max_abs_residual == pytest.approx(1.7)
+    # the same data a tenth the size: same R² (SStot = 0.14 is small, not zero)
+    assert fit_linear(np.array([0, 1, 2, 3]), np.array([0.1, 0.3, 0.2, 0.6]), what="t").r2 == pytest.approx(0.7)
     # constant y: a flat line fits perfectly (R² = 1 by convention, not 0/0)
     flat = fit_linear(np.array([1.0, 2.0, 3.0]), np.array([5.0, 5.0, 5.0]), what="t")
     assert (flat.slope, flat.intercept, flat.r2, flat.max_abs_residual) == \

@@ -46,21 +46,34 @@ def test_floor_and_offset_weigh_the_points_by_hand():
 
 def test_bounds_that_bind_are_named_and_get_no_interval():
     # rows separate the two constants: a is measured by rows 1-2 (w = 1/2, unconstrained 2), b by rows 3-4
-    # (w = 1/5, unconstrained 5). Bounds a >= 3, b <= 4 bind: θ = (3, 4); residuals 1.5-1, 1.5-1, 0.8-1, 0.8-1
-    # -> RMS sqrt((0.25 + 0.25 + 0.04 + 0.04)/4); orthogonal unit-norm columns -> condition number 1
+    # (w = 1/5, unconstrained 5). Bounds a >= 3.3, b <= 3.9 bind: θ = (3.3, 3.9) exactly (3.3 and 3.9 do not
+    # survive a round trip through the column scaling in floating point, so this checks the final clip);
+    # residuals 0.5·3.3 - 1 = 0.65 twice, 0.2·3.9 - 1 = -0.22 twice; orthogonal columns -> condition number 1
     X = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
     y = np.array([2.0, 2.0, 5.0, 5.0])
-    f = fit_bounded(X, y, ("a", "b"), np.ones(2), what="t", lower=np.array([3.0, 0.0]), upper=np.array([np.inf, 4.0]))
-    assert f.theta.tolist() == [3.0, 4.0]
-    assert f.binding == ("a = 3 (lower)", "b = 4 (upper)")
+    f = fit_bounded(X, y, ("a", "b"), np.ones(2), what="t", lower=np.array([3.3, 0.0]), upper=np.array([np.inf, 3.9]))
+    assert f.theta.tolist() == [3.3, 3.9]
+    assert f.binding == ("a = 3.3 (lower)", "b = 3.9 (upper)")
     assert np.isnan(f.ci95).all()
-    assert f.rel_rmse == pytest.approx(math.sqrt(0.58 / 4))
+    assert f.rel_rmse == pytest.approx(math.sqrt((2 * 0.65**2 + 2 * 0.22**2) / 4))
     assert f.condition_number == pytest.approx(1.0)
     assert f.unidentifiable == ()
     # the same data inside wide finite bounds: nothing binds, θ = (2, 5) exactly, both intervals zero-width
     g = fit_bounded(X, y, ("a", "b"), np.ones(2), what="t", lower=np.array([1.0, 1.0]), upper=np.array([10.0, 10.0]))
     assert g.theta.tolist() == [pytest.approx(2.0), pytest.approx(5.0)] and g.binding == ()
     assert g.ci95 == pytest.approx([0.0, 0.0], abs=1e-9) and g.rel_rmse == pytest.approx(0.0, abs=1e-12)
+
+
+def test_bounds_bind_inside_the_solve_not_after_it():
+    # rows a + b = 1, b/2 = 1, (a + 2b)/3 = 1 (y = 1, 2, 3) are solved exactly by a = -1, b = 2.
+    # With a >= 0: a = 0 and f(b) = (b-1)² + (b/2-1)² + (2b/3-1)² is least at 2(b-1) + (b/2-1) + (4/3)(2b/3-1) = 0,
+    # b = (13/3)/(61/18) = 78/61 (not the clipped 2); ∂f/∂a there = 34/61 - 18/183 > 0, so a stays at 0.
+    X, y = np.array([[1.0, 1.0], [0.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 3.0])
+    f = fit_bounded(X, y, ("a", "b"), np.ones(2), what="t")
+    assert f.theta.tolist() == [0.0, pytest.approx(78 / 61)] and f.binding == ("a = 0 (lower)",)
+    # With b <= 1 (a unbounded): f(a) = a² + 1/4 + ((a+2)/3 - 1)² is least at 2a + (2/9)(a - 1) = 0, a = 1/10
+    g = fit_bounded(X, y, ("a", "b"), np.ones(2), what="t", lower=np.array([-np.inf, 0.0]), upper=np.array([np.inf, 1.0]))
+    assert g.theta.tolist() == [pytest.approx(0.1), 1.0] and g.binding == ("b = 1 (upper)",)
 
 
 def test_bound_tolerance_is_relative_to_the_constant():
@@ -95,6 +108,32 @@ def test_condition_number_of_the_column_scaled_system_by_hand():
     assert f.theta.tolist() == [pytest.approx(2.0), pytest.approx(1.0)]
     assert f.condition_number == pytest.approx(math.sqrt((1 + c) / (1 - c)))
     assert f.rel_rmse == pytest.approx(math.sqrt(1 / 3))
+    # intervals with 3 - 2 = 1 degree of freedom: s² = 1 (the zero row); the scaled Gram matrix [[1, c], [c, 1]]
+    # has inverse diagonal 1/(1 - c²) = 10/9; back in units the columns' norms 1/3 and sqrt(10)/3 divide:
+    # half-widths t(0.975, 1)·sqrt(10/9)·3 and t(0.975, 1)·sqrt(10/9)·3/sqrt(10)
+    t1 = 12.706204736174694  # Student t, 97.5 %, 1 degree of freedom (tables: 12.71)
+    assert f.ci95 == pytest.approx([t1 * math.sqrt(10 / 9) * 3, t1 * math.sqrt(10 / 9) * 3 / math.sqrt(10)])
+
+
+def test_near_collinear_columns_are_reported_against_a_relative_threshold():
+    # unit columns (1, 0, 0) and (1, d, 0)/|.|: singular values about sqrt(2) and d/sqrt(2). Reported as not
+    # separable below 1e-10 of the largest: d = 1.2e-10 (0.85e-10 < 1.41e-10) is, d = 1e-9 (7.1e-10) is not
+    for d, expected in ((1.2e-10, ("a+b",)), (1e-9, ())):
+        X = np.array([[1.0, 1.0], [0.0, d], [0.0, 0.0]])
+        f = fit_bounded(X, np.ones(3), ("a", "b"), np.ones(2), what="t", lower=np.full(2, -np.inf))
+        assert f.unidentifiable == expected, d
+
+
+def test_nothing_measured_keeps_every_prior():
+    f = fit_bounded(np.zeros((2, 2)), np.ones(2), ("a", "b"), [5, 6], what="t")
+    assert f.theta.tolist() == [5.0, 6.0] and f.no_data == ("a", "b")
+    assert f.condition_number == float("inf") and f.unidentifiable == () and np.isnan(f.ci95).all()
+
+
+def test_integer_priors_do_not_truncate_the_fit():
+    # priors given as integers (e.g. cycle counts): the fitted 3/7 must not become 0
+    f = fit_bounded(np.array([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0]]), np.ones(3), ("z", "a"), [7, 1], what="t")
+    assert f.theta.tolist() == [7.0, pytest.approx(3 / 7)]
 
 
 def test_refusals_name_the_problem():
@@ -108,6 +147,8 @@ def test_refusals_name_the_problem():
             fit_bounded(np.ones((3, 1)), np.array(bad), ("a",), np.ones(1), what="t")
     with pytest.raises(CalibrationError, match="^t: a measured value is not a positive number$"):
         fit_bounded(np.ones((3, 1)), np.full(3, 1.0), ("a",), np.ones(1), what="t", floor=-1.0)
+    with pytest.raises(CalibrationError, match="^t: a measured value is not a positive number$"):  # floor or not
+        fit_bounded(np.ones((3, 1)), np.array([1.0, -0.5, 1.0]), ("a",), np.ones(1), what="t", floor=1.0)
     # k active constants need k + 1 points; a constant without data does not count
     with pytest.raises(CalibrationError, match="^t: 2 points for 2 constants; need at least 3 — no profile written$"):
         fit_bounded(np.array([[1.0, 2.0], [2.0, 1.0]]), np.ones(2), ("a", "b"), np.ones(2), what="t")

@@ -59,14 +59,16 @@ def fit_bounded(X: np.ndarray, y: np.ndarray, names: tuple[str, ...], prior: np.
     norm = np.linalg.norm(W, axis=0)
     Ws = W / norm
     res = optimize.lsq_linear(Ws, target, bounds=(lo[active] * norm, hi[active] * norm), method="bvls")
-    th_a = np.clip(res.x / norm, lo[active], hi[active])  # rounding may step a hair outside
+    th_a = res.x / norm
+    tol = 1e-9 * np.maximum(1.0, np.abs(th_a))
+    at_lo = th_a <= lo[active] + tol
+    at_hi = th_a >= hi[active] - tol
+    # a constant at its bound is the bound: the column scaling rounds it a hair to either side
+    th_a = np.where(at_lo, lo[active], np.where(at_hi, hi[active], th_a))
     theta = np.array(prior, dtype=float)
     theta[active] = th_a
     r = W @ th_a - target
     cond = float(np.linalg.cond(Ws)) if k else float("inf")
-    tol = 1e-9 * np.maximum(1.0, np.abs(th_a))
-    at_lo = np.abs(th_a - lo[active]) <= tol
-    at_hi = np.isfinite(hi[active]) & (np.abs(th_a - hi[active]) <= tol)
     names_a = [n for n, a in zip(names, active) if a]
     binding = tuple([f"{n} = {lo[active][j]:g} (lower)" for j, n in enumerate(names_a) if at_lo[j]]
                     + [f"{n} = {hi[active][j]:g} (upper)" for j, n in enumerate(names_a) if at_hi[j]])
