@@ -32,8 +32,8 @@ MAX_RECHARGE_S = 86_400.0  # a recharge longer than a day is refused as a broken
 
 
 def leak_power_w(c_f: float, v: float, rc_s: float = LEAK_RC_S) -> float:
-    """Power lost in the insulation resistance R = rc_s / C at voltage v: V²/R."""
-    return 0.0 if rc_s == float("inf") else c_f * v * v / rc_s
+    """Power lost in the insulation resistance R = rc_s / C at voltage v: V²/R (0 for rc_s = inf)."""
+    return c_f * v * v / rc_s
 
 
 def _fmt_duration(s: float) -> str:
@@ -84,14 +84,15 @@ class EnergyModel:
             if self.vsup <= self.v_on_v:
                 raise ProfileError(f"{self.profile.name}: the source's {self.vsup} V can never charge the capacitor "
                                    f"to Von = {self.v_on_v} V")
-            # the leak resistance in parallel: an equivalent Thevenin source (exact)
-            rl = self.leak_ohm
-            self.v_eq = self.vsup if rl == float("inf") else self.vsup * rl / (rl + self.rehm)
-            self.r_eq = self.rehm if rl == float("inf") else self.rehm * rl / (rl + self.rehm)
+            # the leak resistance in parallel: an equivalent Thevenin source (exact); conductance 0 without leak
+            self.g_leak = 1.0 / self.leak_ohm
+            self.v_eq = self.vsup / (1.0 + self.rehm * self.g_leak)
+            self.r_eq = self.rehm / (1.0 + self.rehm * self.g_leak)
             if self.v_eq <= self.v_on_v:
-                raise ProfileError(f"{self.profile.name}: with the capacitor's leakage ({rl:.4g} Ω) the source charges "
-                                   f"it to at most {self.v_eq:.4g} V: it never reaches Von = {self.v_on_v} V")
+                raise ProfileError(f"{self.profile.name}: with the capacitor's leakage ({self.leak_ohm:.4g} Ω) the source "
+                                   f"charges it to at most {self.v_eq:.4g} V: it never reaches Von = {self.v_on_v} V")
         else:
+            # profiles start at 0 s and increase; the last sample holds for the mean sample step
             t, p = self.profile.time_s, self.profile.power_w
             step = float(np.mean(np.diff(t))) if t.size > 1 else 1.0
             self.seg_t = np.append(t, t[-1] + step)
@@ -99,7 +100,7 @@ class EnergyModel:
             self.period = float(self.seg_t[-1])
             if not np.any(p > 0):
                 raise ProfileError(f"{self.profile.name}: the trace never delivers power: the device can never turn on")
-            mean_w = float(np.sum(p * np.diff(self.seg_t))) / self.period
+            self.mean_w = mean_w = float(np.sum(p * np.diff(self.seg_t))) / self.period
             if mean_w <= self.leak_w:
                 raise ProfileError(f"{self.profile.name}: the trace harvests {mean_w:.3g} W on average, no more than the "
                                    f"capacitor leaks ({self.leak_w:.3g} W at Von): it never reaches Von = "
@@ -125,82 +126,72 @@ class EnergyModel:
         self.history.append((self.t_s, self._v(), on))
 
     def _trace_power(self, t: float) -> tuple[float, float]:
-        """Harvested power at time t and the time the current segment ends (periodic replay)."""
-        k, tau = divmod(t, self.period)
-        i = int(np.searchsorted(self.seg_t, tau, side="right") - 1)
-        i = min(max(i, 0), self.seg_p.size - 1)
+        """Harvested power at time t and the time the current segment ends (periodic replay; a time on a
+        sample belongs to the segment that starts there)."""
+        k, tau = divmod(t, self.period)  # 0 <= tau < period, and seg_t[0] = 0
+        i = int(np.searchsorted(self.seg_t, tau, side="right")) - 1
         return float(self.seg_p[i]), k * self.period + float(self.seg_t[i + 1])
 
     # -- trace source: piecewise-linear energy ------------------------------------------------
-    def _advance_trace(self, load: float, dt: float | None, target: float | None, must_reach: bool = True) -> float:
-        """Advance by ``dt`` seconds, or until E reaches ``target``; returns the time spent. Waiting longer
-        than a few replays of the trace raises (``must_reach``) or returns the time waited."""
+    def _advance_trace(self, load: float, dt: float, target: float | None = None) -> float:
+        """Advance by ``dt`` seconds, or less if E reaches ``target`` first; returns the time spent. Within a
+        segment E moves linearly, so the crossing is solved exactly and E is set to the target there."""
         spent = 0.0
-        horizon = max(self.max_wait_periods * self.period, 600.0)
-        if target is not None and must_reach and target > self.e:
-            gain = self.profile.energy_j + self.seg_p[-1] * (self.period - self.profile.duration_s) \
-                - (load + self.leak_w) * self.period
-            if gain <= 0:
-                raise ProfileError(f"{self.profile.name}: the trace delivers less energy per period than the device "
-                                   f"draws or leaks: the capacitor never reaches the turn-on voltage {self.v_on_v} V")
-            expected = (target - self.e) / gain * self.period
-            if load == 0.0 and expected > self.max_recharge_s:
-                raise ProfileError(f"{self.profile.name}: recharging to Von = {self.v_on_v} V would take about "
-                                   f"{_fmt_duration(expected)} (limit {_fmt_duration(self.max_recharge_s)}): the "
-                                   f"harvester is too weak for this capacitor")
-            horizon = ((target - self.e) / gain + self.max_wait_periods) * self.period
-        limit = self.t_s + horizon + (dt or 0.0)
-        while True:
-            if dt is not None and spent >= dt:
-                return spent
-            if self.t_s > limit:
-                if not must_reach:
-                    return spent
-                raise ProfileError(f"{self.profile.name}: the capacitor never reaches the turn-on voltage "
-                                   f"{self.v_on_v} V (after {self.max_wait_periods} replays of the trace)")
+        while spent < dt:
             p, seg_end = self._trace_power(self.t_s)
             span = seg_end - self.t_s
             if span <= 1e-12:  # on a segment boundary up to rounding: move into the next segment
                 self.t_s = max(seg_end, self.t_s) + 1e-12
                 continue
-            if dt is not None:
-                span = min(span, dt - spent)
+            h = min(span, dt - spent)
             net = p - load - self.leak_w
-            h = span
-            if target is not None and net != 0 and (target - self.e) / net > 0:
-                h = min(h, (target - self.e) / net)
-            elif target is not None and abs(target - self.e) < 1e-18:
-                return spent
+            hit = False
+            if target is not None and net != 0:
+                t_hit = (target - self.e) / net  # negative: E moves away from the target in this segment
+                if 0 <= t_hit <= h + 1e-12:  # a crossing at the segment's end, up to rounding, is one
+                    h, hit = t_hit, True
             gain = net * h
-            clip = 0.0
-            if self.e + gain > self.e_max:
-                clip = self.e + gain - self.e_max
-                gain -= clip
+            clip = max(self.e + gain - self.e_max, 0.0)
             self.ledger.harvested_j += p * h
             self.ledger.consumed_j += load * h
             self.ledger.leaked_j += self.leak_w * h
             self.ledger.clipped_j += clip
-            self.e += gain
+            self.e += gain - clip
             self.t_s += h
             spent += h
-            if target is not None and h < span - 1e-15:
+            if hit:
                 self.e = target
-                return spent
+                break
+        return spent
+
+    def _trace_wait_horizon_s(self) -> float:
+        """How long the on-time budget waits for E to fall to Voff: a few replays of the trace, at least
+        10 minutes; a source that out-harvests the load keeps the device on at least that long."""
+        return max(self.max_wait_periods * self.period, 600.0)
+
+    def _trace_recharge(self) -> None:
+        """No load until E is back at E_on. The trace out-harvests the leak (checked at construction), so
+        this arrives; a recharge expected to take longer than ``max_recharge_s`` is refused up front."""
+        expected = (self.e_on - self.e) / (self.mean_w - self.leak_w)
+        if expected > self.max_recharge_s:
+            raise ProfileError(f"{self.profile.name}: recharging to Von = {self.v_on_v} V would take about "
+                               f"{_fmt_duration(expected)} (limit {_fmt_duration(self.max_recharge_s)}): the "
+                               f"harvester is too weak for this capacitor")
+        self._advance_trace(0.0, math.inf, self.e_on)
 
     # -- Thevenin source ----------------------------------------------------------------------
     def _thevenin_off_to_on(self) -> float:
+        """No load, from below Von: the RC charge curve towards the equivalent source, in closed form."""
         v0 = self._v()
         tau = self.r_eq * self.c_f
-        dt = tau * math.log((self.v_eq - v0) / (self.v_eq - self.v_on_v)) if v0 < self.v_on_v else 0.0
+        dt = tau * math.log((self.v_eq - v0) / (self.v_eq - self.v_on_v))
         if dt > self.max_recharge_s:
             raise ProfileError(f"{self.profile.name}: recharging to Von = {self.v_on_v} V would take "
                                f"{_fmt_duration(dt)} (limit {_fmt_duration(self.max_recharge_s)})")
-        leaked = 0.0
-        if dt > 0 and self.leak_ohm != float("inf"):
-            # v(t) = v_eq + (v0 - v_eq)·exp(-t/τ); leaked = ∫ v²/R_leak dt in closed form
-            a, b = self.v_eq, v0 - self.v_eq
-            x = math.exp(-dt / tau)
-            leaked = (a * a * dt + 2 * a * b * tau * (1 - x) + b * b * tau / 2 * (1 - x * x)) / self.leak_ohm
+        # v(t) = v_eq + (v0 - v_eq)·exp(-t/τ); leaked = ∫ v²/R_leak dt in closed form
+        a, b = self.v_eq, v0 - self.v_eq
+        x = math.exp(-dt / tau)
+        leaked = (a * a * dt + 2 * a * b * tau * (1 - x) + b * b * tau / 2 * (1 - x * x)) * self.g_leak
         gained = self.e_on - self.e
         self.ledger.harvested_j += gained + leaked
         self.ledger.leaked_j += leaked
@@ -212,13 +203,15 @@ class EnergyModel:
         def rhs(_t, y):
             v = math.sqrt(2.0 * max(y[0], 0.0) / self.c_f)
             ph = v * (self.vsup - v) / self.rehm
-            return [ph - self.load_w - v * v / self.leak_ohm, ph]
+            return [ph - self.load_w - v * v * self.g_leak, ph]
 
         def hit_off(_t, y):
             return y[0] - self.e_off
         hit_off.terminal, hit_off.direction = True, -1
         horizon = dt if dt is not None else 1e6
-        sol = solve_ivp(rhs, (0.0, horizon), [self.e, 0.0], events=hit_off, rtol=1e-10, atol=1e-14)
+        # LSODA: the charge curve turns stiff once E settles (a strong source out-harvesting the load would
+        # cost an explicit solver some 10^8 steps to reach the horizon)
+        sol = solve_ivp(rhs, (0.0, horizon), [self.e, 0.0], method="LSODA", events=hit_off, rtol=1e-10, atol=1e-14)
         t_end = float(sol.t[-1])
         harvested = float(sol.y[1, -1])
         e_end = float(sol.y[0, -1]) if not sol.t_events[0].size else self.e_off
@@ -236,7 +229,7 @@ class EnergyModel:
         try:
             if self.profile.is_thevenin:
                 return self._thevenin_on(None)
-            return self._advance_trace(self.load_w, None, self.e_off, must_reach=False)
+            return self._advance_trace(self.load_w, self._trace_wait_horizon_s(), self.e_off)
         finally:
             self.e, self.t_s, self.ledger, n = saved
             del self.history[n:]
@@ -250,7 +243,7 @@ class EnergyModel:
         if self.profile.is_thevenin:
             self._thevenin_on(dt)
         else:
-            self._advance_trace(self.load_w, dt, None)
+            self._advance_trace(self.load_w, dt)
         self.e = max(self.e, self.e_off)
         self._log(True)
 
@@ -294,7 +287,7 @@ class EnergyModel:
             self.e += gain - clip
             self.t_s += dt_s
         else:
-            self._advance_trace(load, dt_s, None)
+            self._advance_trace(load, dt_s)
 
     def mark_on(self) -> None:
         self._log(True)
@@ -307,7 +300,7 @@ class EnergyModel:
             if self.profile.is_thevenin:
                 self._thevenin_off_to_on()
             else:
-                self._advance_trace(0.0, None, self.e_on)
+                self._trace_recharge()
         self._log(False)
         return self.t_s - t0
 
@@ -325,11 +318,6 @@ class EnergyModel:
         return L.harvested_j - (L.consumed_j + (self.e - self.e_start) + L.leaked_j + L.clipped_j)
 
     def recharge_time_from(self, v: float) -> float:
-        """Off time to recharge from ``v`` to Von (for comparison with the cost model)."""
+        """Off time to recharge from ``v`` to Von (for comparison with the cost model; 0 from above Von)."""
         self.e = 0.5 * self.c_f * v * v
-        t0 = self.t_s
-        if self.profile.is_thevenin:
-            self._thevenin_off_to_on()
-        else:
-            self._advance_trace(0.0, None, self.e_on)
-        return self.t_s - t0
+        return self.recharge_to_on()
