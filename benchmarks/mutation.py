@@ -50,7 +50,7 @@ GROUPS = (
     Group("search_operators", ("tinas/search/mutation.py", "tinas/search/scores.py"),
           ("tests/test_search_logic.py",), 120),
     Group("energy_model", ("hil/power/energy_model.py",),
-          ("tests/test_energy_model.py", "tests/test_energy_model_hand.py"), 240),
+          ("tests/test_energy_model.py", "tests/test_energy_model_hand.py", "tests/test_energy_model_paths.py"), 600),
     Group("calibration", ("hil/calibration/linear_fit.py", "hil/calibration/metrics.py", "hil/calibration/fw_fit.py"),
           ("tests/test_calibration_fit.py", "tests/test_fw_fit_hand.py"), 300),
     Group("cost_model", ("tinas/cost/capacitor.py", "tinas/cost/primitives.py", "tinas/cost/tiling.py",
