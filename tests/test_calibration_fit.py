@@ -171,3 +171,17 @@ def test_scale_fit_refusals_name_the_problem():
         fit_scales(X, np.ones(2), ("a", "b"), what="t")
     with pytest.raises(ValueError, match=r"^t: design matrix \(3,\) does not match 3 targets × 1 terms$"):
         fit_scales(np.ones(3), np.ones(3), ("a",), what="t")
+
+
+def test_float32_and_integer_inputs_give_the_float64_answer():
+    # measurements read as float32 or integers are fitted in double precision: exactly the answer for the
+    # same values given as float64 (the dataclasses compare every field exactly)
+    x32 = np.array([0.0, 1.0, 2.0, 3.0], dtype=np.float32)
+    y32 = np.array([1.1, 3.3, 2.2, 6.7], dtype=np.float32)
+    ref = fit_linear(x32.astype(float), y32.astype(float), what="t")
+    assert fit_linear(x32, y32.astype(float), what="t") == ref
+    assert fit_linear(x32.astype(float), y32, what="t") == ref
+    assert fit_linear(np.array([0, 1, 2, 3]), np.array([1, 3, 2, 6]), what="t") == \
+        fit_linear(np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 3.0, 2.0, 6.0]), what="t")
+    with pytest.raises(CalibrationError, match="same size 4.0;"):  # an integer size is reported as a number
+        fit_linear(np.array([4, 4, 4]), np.array([1, 2, 3]), what="mac")

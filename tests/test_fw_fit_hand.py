@@ -68,12 +68,13 @@ def test_bounds_bind_inside_the_solve_not_after_it():
     # rows a + b = 1, b/2 = 1, (a + 2b)/3 = 1 (y = 1, 2, 3) are solved exactly by a = -1, b = 2.
     # With a >= 0: a = 0 and f(b) = (b-1)² + (b/2-1)² + (2b/3-1)² is least at 2(b-1) + (b/2-1) + (4/3)(2b/3-1) = 0,
     # b = (13/3)/(61/18) = 78/61 (not the clipped 2); ∂f/∂a there = 34/61 - 18/183 > 0, so a stays at 0.
+    # The active-set solver (BVLS) lands on it to rounding, not to an iterative tolerance.
     X, y = np.array([[1.0, 1.0], [0.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 3.0])
     f = fit_bounded(X, y, ("a", "b"), np.ones(2), what="t")
-    assert f.theta.tolist() == [0.0, pytest.approx(78 / 61)] and f.binding == ("a = 0 (lower)",)
+    assert f.theta.tolist() == [0.0, pytest.approx(78 / 61, rel=1e-12)] and f.binding == ("a = 0 (lower)",)
     # With b <= 1 (a unbounded): f(a) = a² + 1/4 + ((a+2)/3 - 1)² is least at 2a + (2/9)(a - 1) = 0, a = 1/10
     g = fit_bounded(X, y, ("a", "b"), np.ones(2), what="t", lower=np.array([-np.inf, 0.0]), upper=np.array([np.inf, 1.0]))
-    assert g.theta.tolist() == [pytest.approx(0.1), 1.0] and g.binding == ("b = 1 (upper)",)
+    assert g.theta.tolist() == [pytest.approx(0.1, rel=1e-12), 1.0] and g.binding == ("b = 1 (upper)",)
 
 
 def test_bound_tolerance_is_relative_to_the_constant():
@@ -154,3 +155,14 @@ def test_refusals_name_the_problem():
         fit_bounded(np.array([[1.0, 2.0], [2.0, 1.0]]), np.ones(2), ("a", "b"), np.ones(2), what="t")
     ok = fit_bounded(np.array([[1.0, 0.0], [2.0, 0.0]]), np.ones(2), ("a", "b"), np.ones(2), what="t")
     assert ok.no_data == ("b",) and ok.theta[1] == 1.0
+
+
+def test_float32_measurements_are_fitted_in_double_precision():
+    from dataclasses import astuple
+
+    X = np.array([[1.0, 1.0], [0.0, 1.0], [1.0, 2.0], [2.0, 1.0]])
+    y32 = np.array([1.1, 2.3, 3.7, 2.9], dtype=np.float32)
+    a = fit_bounded(X, y32, ("a", "b"), np.ones(2), what="t", floor=0.1)
+    b = fit_bounded(X, y32.astype(float), ("a", "b"), np.ones(2), what="t", floor=0.1)
+    for u, v in zip(astuple(a), astuple(b)):
+        assert np.array_equal(u, v, equal_nan=True) if isinstance(u, np.ndarray) else u == v
