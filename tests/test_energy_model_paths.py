@@ -230,3 +230,38 @@ def test_from_platform_keeps_a_given_leak():
     assert (only_w.leak_w, only_w.leak_ohm) == (1e-6, float("inf"))
     only_ohm = EnergyModel.from_platform(prof, p, leak_ohm=1e9)
     assert (only_ohm.leak_w, only_ohm.leak_ohm) == (0.0, 1e9)
+
+
+def test_a_device_at_voff_has_no_budget_and_one_at_von_nothing_to_recharge():
+    m = trace([0, 1], [2e-3, 2e-3])
+    m.finish(10 * m.power_on())  # asked to run far past its budget, it stops at Voff
+    assert m.e == m.e_off and m.power_on() == 0
+    th = thevenin(5.0, 1000.0, load_w=20e-3)
+    th.finish(10 * th.power_on())
+    assert th.e == th.e_off and th.power_on() == 0
+    fresh = thevenin(5.0, 100.0)  # starts at Von
+    assert fresh.recharge_to_on() == 0.0 and fresh.t_s == 0.0 and fresh.e == fresh.e_on
+
+
+def test_a_recharge_exactly_as_long_as_the_limit_is_allowed():
+    # binary-exact numbers: C = 1/1024 F, so Voff 2 V -> Von 3 V needs (9 - 4)/2048 J; at 5/8192 W that is
+    # exactly 4 s, the limit
+    m = trace([0, 1], [5 / 8192, 5 / 8192], c_f=1 / 1024, max_recharge_s=4.0)
+    assert m.recharge_time_from(2.0) == 4.0
+    # Thevenin: a limit set to the exact recharge time of an unlimited twin
+    dt = thevenin(5.0, 100.0).recharge_time_from(2.0)
+    assert thevenin(5.0, 100.0, max_recharge_s=dt).recharge_time_from(2.0) == dt
+
+
+def test_thevenin_time_accumulates_over_cycles():
+    m = thevenin(5.0, 1000.0, load_w=20e-3)
+    budget = m.power_on()
+    off = m.power_off(budget // 2)
+    assert m.t_s == pytest.approx(budget // 2 / 1e6 + off, rel=1e-12) and off > 0
+    before = m.t_s
+    m.finish(budget // 4)
+    assert m.t_s == pytest.approx(before + budget // 4 / 1e6, rel=1e-12)
+
+
+def test_hold_of_a_short_segment():
+    assert trace([0, 0.1, 0.2], [1e-3, 2e-3, 3e-3]).harvest_now() == (1e-3, 0.1)
