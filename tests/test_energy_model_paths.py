@@ -48,8 +48,10 @@ def test_history_records_every_switch():
     m.power_off(312_500)
     m.mark_on()
     m.finish(0)
+    m.mark_on()
+    m.finish_measured()
     want = [(0.0, 3.0, False), (0.0, 3.0, True), (0.3125, 2.0, True), (0.3125, 2.0, False), (1.5625, 3.0, False),
-            (1.5625, 3.0, True), (1.5625, 3.0, True), (1.5625, 3.0, False)]
+            (1.5625, 3.0, True), (1.5625, 3.0, True), (1.5625, 3.0, False), (1.5625, 3.0, True), (1.5625, 3.0, False)]
     assert [h[2] for h in m.history] == [w[2] for w in want]
     assert np.allclose([h[:2] for h in m.history], [w[:2] for w in want], rtol=1e-12)
 
