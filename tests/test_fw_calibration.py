@@ -127,11 +127,13 @@ NETS = [dict(dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS),
 LAYER_C, BOOT_S, CLK = 2500.0, 0.004, 16e6
 
 
-def _synthetic_tables(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run rows and per-layer rows as a target would write them, with cycles from TRUE."""
+def _synthetic_tables(tmp_path, s1_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run rows and per-layer rows as a target would write them, with cycles from TRUE: each network runs
+    intermittent and continuous, and continuous built without preservation (the reference: no commits)."""
     runs, layers = [], []
     for j, case in enumerate(NETS):
-        designs = alternative_designs(seed=j, **case) if j % 2 else None  # S > 1 separates tiles from commits
+        # S > 1 separates tiles from commits; with s1_only every tile commits and only the reference does
+        designs = alternative_designs(seed=j, **case) if j % 2 and not s1_only else None
         art = make_artifact(tmp_path / f"a{j}", seed=j, designs=designs, **case)
         rec = art.record
         work = 0.0
@@ -142,22 +144,25 @@ def _synthetic_tables(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
             cyc = _cycles(c, TRUE)
             work += cyc
             commits += int(c["commits"][0])
-            for mode in ("continuous", "intermittent"):
+            for mode in ("continuous", "intermittent", "reference"):
                 layers.append({**{k: 0 for k in LAYER_COLUMNS}, "run_id": f"{j}-{mode}", "target_kind": "emulator",
-                               "firmware_hash": "fw", "artifact_hash": f"h{j}", "artifact_name": f"n{j}",
-                               "artifact_dir": str(art.directory), "profile": "p", "ccap_f": 0.005, "power_mode": mode,
-                               "layer": li, "layer_name": fl.name, "kind": fl.kind, "cycles": cyc,
+                               "firmware_hash": "fw-np" if mode == "reference" else "fw", "artifact_hash": f"h{j}",
+                               "artifact_name": f"n{j}", "artifact_dir": str(art.directory), "profile": "p",
+                               "ccap_f": 0.005, "power_mode": mode, "layer": li, "layer_name": fl.name, "kind": fl.kind,
+                               "cycles": cyc - (c["commits"][0] * TRUE["commit"] if mode == "reference" else 0),
                                "format": "hil.layer_measurements", "version": 1})
         cont = (work + len(fls) * LAYER_C) / CLK + BOOT_S
+        ref = cont - commits * TRUE["commit"] / CLK  # the same run without a single commit
         act = cont + commits * BOOT_S  # proactive shutdown: one boot per commit, plus the first
-        for mode, a, pc in (("continuous", cont, 1), ("intermittent", act, commits + 1)):
+        for mode, a, pc in (("continuous", cont, 1), ("intermittent", act, commits + 1), ("reference", ref, 1)):
             runs.append({**{k: 0 for k in COLUMNS}, "run_id": f"{j}-{mode}", "target_kind": "host", "target_id": "t",
-                         "firmware_hash": "fw", "artifact_hash": f"h{j}", "artifact_name": f"n{j}", "profile": "p",
+                         "firmware_hash": "fw-np" if mode == "reference" else "fw", "artifact_hash": f"h{j}",
+                         "artifact_name": f"n{j}", "profile": "p",
                          "ccap_f": 0.005, "power_mode": mode, "active_time_s": a, "power_cycles": pc,
-                         "imo_percent": 100 * (act - cont) / act if mode == "intermittent" else 0.0,
+                         "imo_percent": 100 * (act - ref) / act if mode == "intermittent" else 0.0,
                          "output_correct": True, "cost_model_version": "firmware-cost-1",
                          "proactive": int(mode == "intermittent"),
-                         "artifact_dir": str(art.directory), "format": "hil.measurements", "version": 1})
+                         "artifact_dir": str(art.directory), "format": "hil.measurements", "version": 2})
     layers_df = pd.DataFrame(layers)
     layers_df["target_kind"] = "host"
     return pd.DataFrame(runs), layers_df
@@ -180,6 +185,27 @@ def test_lono_predicts_held_out_networks_from_constants_alone(tmp_path):
     assert np.allclose(ints["after_imo"], ints["imo_percent"], atol=1e-3)
     lt = res.layers[res.layers["power_mode"] == "continuous"]
     assert np.allclose(lt["after_s"], lt["measured_s"], rtol=1e-4)
+    refs = r[r["power_mode"] == "reference"]
+    assert np.allclose(refs["after_reference_s"], refs["active_time_s"], rtol=1e-4)
+
+
+def test_reference_runs_separate_the_commit_from_the_tile(tmp_path):
+    """Every design commits after each tile (S = 1): tiles and commits are collinear in the preserving
+    build's rows, and only the reference build (no commits) tells their costs apart."""
+    runs, layers = _synthetic_tables(tmp_path, s1_only=True)
+    fw = dict(calibrate_lono(runs, layers, load_platform()).final.platform.firmware)
+    assert fw["commit_cycles"] == pytest.approx(TRUE["commit"], rel=1e-3)
+    assert fw["tile_cycles"] == pytest.approx(TRUE["tile"], rel=1e-3)
+    keep = runs["power_mode"] != "reference"
+    blind = dict(calibrate_lono(runs[keep], layers[layers["power_mode"] != "reference"], load_platform())
+                 .final.platform.firmware)
+    assert blind["tile_cycles"] + blind["commit_cycles"] == pytest.approx(TRUE["tile"] + TRUE["commit"], rel=1e-3)
+
+
+def test_tables_measured_against_the_preserving_build_are_refused(tmp_path):
+    runs, layers = _synthetic_tables(tmp_path)
+    with pytest.raises(CalibrationError, match="version 1"):
+        check_inputs(runs.assign(version=1), layers)
 
 
 def test_mixed_firmware_and_too_few_networks_are_refused(tmp_path):

@@ -5,6 +5,8 @@
    points when given (``fw_fit.fit_bounded``).
 2. Per-layer and per-boot time: bounded least squares of each run's active time minus the predicted layer
    work against the number of layers and the PREDICTED power cycles.
+   Rows of the reference build (-DRT_NO_PRESERVATION, continuous power) enter both fits with their commits
+   at zero: they identify the commit's cost apart from the tile's.
 3. Every quantity of a held-out network is then predicted by the calibrated model alone
    (``trace_predict.predict_run``): continuous latency, active time, power cycles (trace-aware on targets
    with an energy model) and IMO. Measurements enter only the fit, never a prediction.
@@ -34,7 +36,7 @@ from tinas.network import LayerDesign
 from tinas.platform import FIRMWARE_PRIMITIVES, Platform, Provenance
 
 LAYER_PRIMS = FIRMWARE_PRIMITIVES[:-1]  # what a layer's measured cycles contain (not the per-layer cost)
-QUANTITIES = ("continuous_latency", "active_time", "power_cycles", "imo")
+QUANTITIES = ("continuous_latency", "reference_latency", "active_time", "power_cycles", "imo")
 MIN_NETWORKS = 3
 
 
@@ -71,12 +73,17 @@ def artifact_model(directory: str, base: Platform) -> _Art:
 
 def check_inputs(runs: pd.DataFrame, layers: pd.DataFrame) -> None:
     """Refuse what cannot be calibrated together, naming it."""
+    if "version" in runs and len(runs) and (runs["version"].astype(int) < 2).any():
+        raise CalibrationError("run rows of measurement table version 1 measured IMO against the preserving build under "
+                               "continuous power and carry no reference rows (-DRT_NO_PRESERVATION); re-run `hil run`")
     for df, what in ((runs, "run rows"), (layers, "per-layer rows")):
+        ref = df["power_mode"].astype(str) == "reference"
         for col, label in (("firmware_hash", "firmware builds"), ("target_kind", "target kinds")):
-            vals = sorted(df[col].astype(str).unique()) if len(df) else []
-            if len(vals) > 1:
-                raise CalibrationError(f"{what} mix {len(vals)} {label} ({', '.join(vals)}); calibrate each separately "
-                                       f"so their constants are not averaged")
+            for part, tag in ((df[~ref], ""), (df[ref], " (reference runs)")):  # the reference is its own build
+                vals = sorted(part[col].astype(str).unique()) if len(part) else []
+                if len(vals) > 1:
+                    raise CalibrationError(f"{what}{tag} mix {len(vals)} {label} ({', '.join(vals)}); calibrate each "
+                                           f"separately so their constants are not averaged")
     vals = sorted(runs["cost_model_version"].astype(str).unique())
     if len(vals) > 1:
         raise CalibrationError(f"run rows mix {len(vals)} cost-model versions ({', '.join(vals)}); re-run or filter them")
@@ -91,12 +98,24 @@ def check_inputs(runs: pd.DataFrame, layers: pd.DataFrame) -> None:
                                f"{MIN_NETWORKS} — no profile written")
 
 
+COMMIT = LAYER_PRIMS.index("commit")
+
+
+def _counts(a: _Art, reference: bool) -> np.ndarray:
+    """A network's per-layer counts; the reference build (-DRT_NO_PRESERVATION) commits nothing."""
+    if not reference:
+        return a.X
+    X = a.X.copy()
+    X[:, COMMIT] = 0
+    return X
+
+
 def _layer_points(layers: pd.DataFrame, base: Platform) -> tuple[np.ndarray, np.ndarray, list[str]]:
     X, y, arts = [], [], []
     for d, grp in layers.groupby("artifact_dir"):
         a = artifact_model(str(d), base)
         for _, r in grp.iterrows():
-            X.append(a.X[int(r["layer"])])
+            X.append(_counts(a, r["power_mode"] == "reference")[int(r["layer"])])
             y.append(float(r["cycles"]))
             arts.append(str(r["artifact_hash"]))
     return np.array(X), np.array(y), arts
@@ -134,9 +153,11 @@ class FirmwareFit:
 
 
 def fit_layers(layers: pd.DataFrame) -> pd.DataFrame:
-    """The per-layer rows the per-primitive fit uses: continuous runs when there are any (an intermittent
-    run's layers on the host restart cold in a new process every batch)."""
-    cont = layers[layers["power_mode"] == "continuous"]
+    """The per-layer rows the per-primitive fit uses: continuous runs (both builds) when there are any (an
+    intermittent run's layers on the host restart cold in a new process every batch). The reference build's
+    layers run the same tiles without commits, which separates the commit's cost from the tile's when every
+    design commits after each tile (S = 1)."""
+    cont = layers[layers["power_mode"].isin(("continuous", "reference"))]
     return cont if len(cont) else layers
 
 
@@ -159,7 +180,7 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
         Xr, yr, work = [], [], []
         for _, r in runs.iterrows():
             a = artifact_model(str(r["artifact_dir"]), base)
-            work.append(float(a.X.sum(axis=0) @ prim.theta) / clk)
+            work.append(float(_counts(a, r["power_mode"] == "reference").sum(axis=0) @ prim.theta) / clk)
             pc, mid = _predicted_pc(r, a, tmp)
             Xr.append([len(a.kinds) / clk, pc, mid / clk])
             yr.append(float(r["active_time_s"]))
@@ -217,7 +238,7 @@ def _proactive(r: pd.Series, a: _Art) -> bool:
 
 def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> tuple[int, int]:
     """Predicted (power cycles, boots that resume inside a layer) of a run."""
-    if r["power_mode"] == "continuous":
+    if r["power_mode"] in ("continuous", "reference"):
         return 1, 0
     pr = predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host") \
         if r["target_kind"] == "host" else _trace(r, a, platform)
@@ -244,21 +265,21 @@ def predict_rows(runs: pd.DataFrame, platform: Platform) -> pd.DataFrame:
     out = []
     for _, r in runs.iterrows():
         a = artifact_model(str(r["artifact_dir"]), platform)
-        if r["power_mode"] == "continuous":
+        if r["power_mode"] in ("continuous", "reference"):
             pr = predict_run(a.network, a.designs, platform, None, False, "host")
         elif r["target_kind"] == "host":
             pr = predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host")
         else:
             pr = _trace(r, a, platform)
-        out.append({"pred_continuous_s": pr.continuous_s, "pred_active_s": pr.active_s,
+        out.append({"pred_continuous_s": pr.continuous_s, "pred_reference_s": pr.reference_s, "pred_active_s": pr.active_s,
                     "pred_power_cycles": pr.power_cycles, "pred_imo": pr.imo_percent, "pred_completed": pr.completed})
     return pd.DataFrame(out, index=runs.index)
 
 
 def predict_layers(layers: pd.DataFrame, platform: Platform) -> np.ndarray:
     k = FwConstants.of(platform)
-    return np.array([artifact_model(str(r["artifact_dir"]), platform).X[int(r["layer"])] @ k.cycles[:-1]
-                     for _, r in layers.iterrows()])
+    return np.array([_counts(artifact_model(str(r["artifact_dir"]), platform), r["power_mode"] == "reference")[int(r["layer"])]
+                     @ k.cycles[:-1] for _, r in layers.iterrows()])
 
 
 @dataclass
@@ -320,9 +341,12 @@ def evaluation_points(res: LonoResult) -> dict[str, pd.DataFrame]:
     cont = rt[rt["power_mode"] == "continuous"].groupby("artifact_hash").agg(
         artifact=("artifact_name", "first"), measured=("active_time_s", "mean"), before=("before_continuous_s", "first"),
         after=("after_continuous_s", "first")).reset_index()
+    ref = rt[rt["power_mode"] == "reference"].groupby("artifact_hash").agg(
+        artifact=("artifact_name", "first"), measured=("active_time_s", "mean"), before=("before_reference_s", "first"),
+        after=("after_reference_s", "first")).reset_index()
     ints = rt[rt["power_mode"] == "intermittent"]
-    # measured continuous latency of the same network, for the measured IMO (already in imo_percent)
-    out = {"continuous_latency": cont.assign(profile="-")}
+    # the measured IMO (imo_percent) is against the reference run of the same network and profile
+    out = {"continuous_latency": cont.assign(profile="-"), "reference_latency": ref.assign(profile="-")}
     base_cols = {"artifact_hash": ints["artifact_hash"], "artifact": ints["artifact_name"], "profile": ints["profile"]}
     out["active_time"] = pd.DataFrame({**base_cols, "measured": ints["active_time_s"], "before": ints["before_active_s"],
                                        "after": ints["after_active_s"]})

@@ -31,6 +31,7 @@ class RunPrediction:
     continuous_s: float
     completed: bool
     mid_resumes: int = 0  # boots that resumed inside a layer (they repeat its table read and tile grid)
+    reference_s: float = float("nan")  # continuous latency without preservation (-DRT_NO_PRESERVATION): no commits
 
     @property
     def latency_s(self) -> float:
@@ -38,22 +39,29 @@ class RunPrediction:
 
     @property
     def imo_percent(self) -> float:
-        return 100.0 * (self.active_s - self.continuous_s) / self.active_s if self.active_s > 0 else float("nan")
+        """The original's IMO against the reference without preservation (docs/original-tinas.md, cost model §5)."""
+        return 100.0 * (self.active_s - self.reference_s) / self.active_s if self.active_s > 0 else float("nan")
+
+
+def _layer_count_rows(network: Network, designs: list[LayerDesign]) -> list[np.ndarray]:
+    """Each firmware layer's primitive counts (FIRMWARE_PRIMITIVES order, the per-layer column 0)."""
+    return [count_matrix(layer_counts(fl, Tilings.of([designs[i]])), with_layer=False)[0]
+            for fl, i in firmware_layers(network)]
 
 
 def batches(network: Network, designs: list[LayerDesign], platform: Platform,
             proactive: bool = True) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray]:
     """(cycles per segment, energy per segment in J, per-layer cycles summed, tail flags, flags of a layer's
-    first batch) in run order; a
-    layer's work is spread evenly over its commits (the model does not place edge tiles in particular
-    batches). The per-layer cost is mostly the layer-end record (the counters' NVM copy and the LAYER
-    frame), which the runtime sends after the layer's last commit: without proactive shutdown it is a
-    segment of its own (tail flag) that a brown-out cuts short and the next boot skips, as it resumes at
-    the next layer; under proactive shutdown it runs before the yield, in the last batch's power cycle."""
+    first batch) in run order; a layer's work is spread evenly over its commits (the model does not place
+    edge tiles in particular batches). The per-layer cost (the layer-table read and tile grid before the
+    first tile, the counters' NVM entry after the last commit; no UART frame is sent during the inference)
+    goes with the layer's first batch without proactive shutdown, where a brown-out before that batch's
+    commit repeats it, and with its last batch under proactive shutdown, where it runs before the yield.
+    Tail flags (a segment after a layer's last commit that a brown-out would skip) are all False since the
+    per-layer frames left the inference; kept for callers that pass them through."""
     k = FwConstants.of(platform)
     cyc, en, tail, first, layer_total = [], [], [], [], 0.0
-    for fl, i in firmware_layers(network):
-        X = count_matrix(layer_counts(fl, Tilings.of([designs[i]])), with_layer=False)[0]
+    for X in _layer_count_rows(network, designs):
         c, e = float(X @ k.cycles), float(X @ k.energy_j)
         n = int(X[FIRMWARE_PRIMITIVES.index("commit")])
         cyc += [c / n] * n
@@ -61,14 +69,9 @@ def batches(network: Network, designs: list[LayerDesign], platform: Platform,
         tail += [False] * n
         first += [True] + [False] * (n - 1)
         layer_total += k.cycles[-1]
-        if proactive:
-            cyc[-1] += k.cycles[-1]
-            en[-1] += k.energy_j[-1]
-        else:
-            cyc.append(k.cycles[-1])
-            en.append(k.energy_j[-1])
-            tail.append(True)
-            first.append(False)
+        j = -1 if proactive else -n
+        cyc[j] += k.cycles[-1]
+        en[j] += k.energy_j[-1]
     return np.array(cyc), np.array(en), layer_total, np.array(tail, dtype=bool), np.array(first, dtype=bool)
 
 
@@ -85,10 +88,12 @@ def predict_run(network: Network, designs: list[LayerDesign], platform: Platform
     clk = k.clock_hz
     boot_cyc = k.boot_time_s * clk
     cont = (cyc.sum() + boot_cyc) / clk
+    commits = int((~tail).sum())  # one segment per commit
+    ref = cont - commits * k.cycles[FIRMWARE_PRIMITIVES.index("commit")] / clk
     if profile is None or target_kind == "host":
         pc = (cyc.size + 1) if proactive else 1
         mid = int((~first).sum()) if proactive else 0
-        return RunPrediction(pc, cont + (pc - 1) * k.boot_time_s + mid * resume_c / clk, 0.0, cont, True, mid)
+        return RunPrediction(pc, cont + (pc - 1) * k.boot_time_s + mid * resume_c / clk, 0.0, cont, True, mid, ref)
     p_w = active_power_w(platform)
     e_eq = en / (p_w / clk)  # each batch's energy as cycles at the active power the source model draws
     boot_e = k.boot_energy_j / (p_w / clk)
@@ -97,7 +102,7 @@ def predict_run(network: Network, designs: list[LayerDesign], platform: Platform
     if proactive and not need_off_time and boot_e + float(e_eq.max()) <= cap_cycles:
         pc = cyc.size + 1
         mid = int((~first).sum())
-        return RunPrediction(pc, cont + (pc - 1) * k.boot_time_s + mid * resume_c / clk, float("nan"), cont, True, mid)
+        return RunPrediction(pc, cont + (pc - 1) * k.boot_time_s + mid * resume_c / clk, float("nan"), cont, True, mid, ref)
     model = EnergyModel.from_platform(profile, platform)
     n = cyc.size
     i = pc = stuck = mid = 0
@@ -105,11 +110,11 @@ def predict_run(network: Network, designs: list[LayerDesign], platform: Platform
     while True:
         pc += 1
         if pc > max_power_cycles:
-            return RunPrediction(pc, active / clk, off, cont, False, mid)
+            return RunPrediction(pc, active / clk, off, cont, False, mid, ref)
         budget = model.power_on()
         assert budget is not None, "an energy model always gives a budget"
         used, t = boot_e, boot_cyc
-        if i < n and not first[i] and not tail[i]:  # resumes inside a layer: its table and grid again
+        if i < n and not first[i]:  # resumes inside a layer: its table and grid again
             used, t, mid = used + resume_e, t + resume_c, mid + 1
         if i >= n:  # proactive: the boot after the last commit only finds the run done
             model.finish(int(min(used, budget)))
@@ -129,12 +134,10 @@ def predict_run(network: Network, designs: list[LayerDesign], platform: Platform
             break
         stuck = 0 if ran else stuck + 1
         if stuck > 50:  # the batch has not fitted one power cycle 50 times running: it never will
-            return RunPrediction(pc, active / clk, off, cont, False, mid)
+            return RunPrediction(pc, active / clk, off, cont, False, mid, ref)
         if not ran or not proactive:  # brown-out inside segment i: its work so far is lost
             t += max(budget - used, 0.0) * cyc[i] / max(e_eq[i], 1e-30)
             used = budget
-            if tail[i]:  # a layer-end record cut short is not sent again: the next boot starts the next layer
-                i += 1
         active += t
         off += model.power_off(int(used))
-    return RunPrediction(pc, active / clk, off, cont, True, mid)
+    return RunPrediction(pc, active / clk, off, cont, True, mid, ref)

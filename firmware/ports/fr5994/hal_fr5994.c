@@ -273,6 +273,11 @@ void hal_power_yield(void)
     halt_lpm4();                     /* the supply cuts power; the next boot starts from reset */
 }
 
+void hal_result_ready(void)
+{
+    P1OUT |= DONE_BIT;               /* the measured inference ends at this edge */
+}
+
 void hal_done(uint16_t status)
 {
     (void)status;                    /* the RESULT/DONE frames carry it */

@@ -110,6 +110,8 @@ void hal_power_yield(void)
     exit(HAL_EXIT_YIELD);
 }
 
+void hal_result_ready(void) {} /* the host times compute/preserve/recover with its own counters */
+
 void hal_done(uint16_t status)
 {
     fflush(stdout);
