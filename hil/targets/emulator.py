@@ -224,7 +224,8 @@ class EmulatorTarget:
                     run.layer = self._resume_layer(m, hdr["ctrl_off"])
                     run.timeline.append(PowerEvent(t_now, "off", run.cycles_total, run.layer))
                     run.off_s += power.recharge_to_on() if measured else power.power_off(ran)
-                    ctrl = m.extfram[hdr["ctrl_off"]: hdr["ctrl_off"] + 32].tobytes()
+                    c0 = hdr["ctrl_off"]  # progress: the two slots, and the report's position after the result
+                    ctrl = m.extfram[c0: c0 + 32].tobytes() + m.extfram[c0 + 60: c0 + 64].tobytes()
                     stalled = stalled + 1 if ctrl == last_ctrl else 0
                     last_ctrl = ctrl
                     if stalled >= 3:
