@@ -27,11 +27,12 @@ COUNTER = {"tile": "tiles", "commit": "commits", "rd_cmd": "rd_cmds", "rd_byte":
            "wr_byte": "wr_bytes", "mac_call": "lea_calls", "mac_elem": "lea_elems", "el_requant": "op_requant",
            "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div",
            "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems",
-           "conv_pixel": "conv_pix", "conv_tap": "conv_taps"}
+           "conv_pixel": "conv_pix", "conv_tap": "conv_taps", "conv_krow": "conv_krows", "in_row": "in_rows",
+           "out_row": "out_rows"}
 TRUE = {"tile": 900.0, "commit": 4000.0, "rd_cmd": 400.0, "rd_byte": 30.0, "wr_cmd": 450.0, "wr_byte": 33.0,
         "mac_call": 600.0, "mac_elem": 2.0, "el_requant": 50.0, "el_relu": 14.0, "el_add": 120.0, "el_gap": 11.0,
         "el_zero": 9.0, "el_div": 170.0, "mpy_call": 260.0, "mpy_elem": 50.0, "pad_elem": 16.0,
-        "conv_pixel": 900.0, "conv_tap": 80.0}
+        "conv_pixel": 900.0, "conv_tap": 80.0, "conv_krow": 70.0, "in_row": 140.0, "out_row": 160.0}
 
 
 def _random_layers(rng: np.random.Generator, n: int) -> list[tuple[FwLayer, LayerDesign]]:

@@ -72,7 +72,7 @@ CAPACITOR_UNITS: dict[str, str] = {
 # without it can only be used with the original cost model.
 FIRMWARE_PRIMITIVES = ("tile", "commit", "rd_cmd", "rd_byte", "wr_cmd", "wr_byte", "mac_call", "mac_elem",
                        "el_requant", "el_relu", "el_add", "el_gap", "el_zero", "el_div", "mpy_call", "mpy_elem",
-                       "pad_elem", "conv_pixel", "conv_tap", "layer")
+                       "pad_elem", "conv_pixel", "conv_tap", "conv_krow", "in_row", "out_row", "layer")
 FIRMWARE_UNITS: dict[str, str] = {
     **{f"{k}_cycles": "cycles" for k in FIRMWARE_PRIMITIVES},
     **{f"{k}_energy_j": "J" for k in FIRMWARE_PRIMITIVES},
