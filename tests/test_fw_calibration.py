@@ -126,6 +126,7 @@ NETS = [dict(dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS),
         dict(dataset="DIGITS", width=0.6, resolution=8, blocks=([3, 5, 1, True], [1, 3, 2, False], [6, 3, 2, True])),
         dict(dataset="MOTION", width=0.5, resolution=32, blocks=([1, 3, 1, True], [3, 7, 2, True], [4, 5, 2, False]))]
 LAYER_C, BOOT_S, CLK = 2500.0, 0.004, 16e6
+UNTIMED = 550.0  # per commit, outside the runtime's timed span: only in run-level times
 
 
 def _synthetic_tables(tmp_path, s1_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -152,8 +153,8 @@ def _synthetic_tables(tmp_path, s1_only: bool = False) -> tuple[pd.DataFrame, pd
                                "ccap_f": 0.005, "power_mode": mode, "layer": li, "layer_name": fl.name, "kind": fl.kind,
                                "cycles": cyc - (c["commits"][0] * TRUE["commit"] if mode == "reference" else 0),
                                "format": "hil.layer_measurements", "version": 1})
-        cont = (work + len(fls) * LAYER_C) / CLK + BOOT_S
-        ref = cont - commits * TRUE["commit"] / CLK  # the same run without a single commit
+        cont = (work + len(fls) * LAYER_C + commits * UNTIMED) / CLK + BOOT_S
+        ref = cont - commits * (TRUE["commit"] + UNTIMED) / CLK  # the same run without a single commit
         act = cont + commits * BOOT_S  # proactive shutdown: one boot per commit, plus the first
         for mode, a, pc in (("continuous", cont, 1), ("intermittent", act, commits + 1), ("reference", ref, 1)):
             runs.append({**{k: 0 for k in COLUMNS}, "run_id": f"{j}-{mode}", "target_kind": "host", "target_id": "t",
@@ -179,6 +180,7 @@ def test_lono_predicts_held_out_networks_from_constants_alone(tmp_path):
         assert fw[f"{p}_cycles"] == pytest.approx(TRUE[p], rel=1e-4), p
     assert fw["boot_time_s"] == pytest.approx(BOOT_S, rel=1e-4)
     assert fw["layer_cycles"] == pytest.approx(LAYER_C, rel=1e-3)
+    assert fw["commit_untimed_cycles"] == pytest.approx(UNTIMED, rel=1e-3)
     r = res.runs
     ints = r[r["power_mode"] == "intermittent"]
     assert np.allclose(ints["after_active_s"], ints["active_time_s"], rtol=1e-4)

@@ -80,6 +80,8 @@ FIRMWARE_UNITS: dict[str, str] = {
     "boot_energy_j": "J",
     "resume_cycles": "cycles",  # what a boot that resumes inside a layer repeats: the layer table, the tile grid
     "resume_energy_j": "J",
+    "commit_untimed_cycles": "cycles",  # per commit, after the runtime's timed span: the preserve counter's own NVM write
+    "commit_untimed_energy_j": "J",
 }
 COST_MODELS = ("tinas2025", "firmware")
 OVERHEAD_KEYS = (

@@ -147,9 +147,10 @@ def _micro_points(micro: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
 @dataclass
 class FirmwareFit:
     primitives: BoundedFit
-    overhead: BoundedFit  # layer_cycles, boot_time_s
+    overhead: BoundedFit  # OVERHEAD_NAMES: per layer, per boot, per resume, per commit outside the timed span
     platform: Platform
     power_w: float | None = None  # mean active power fitted from metered energy (None: the profile's)
+    group_w: dict[str, float] | None = None  # power while each engine group works (POWER_GROUPS), fitted likewise
 
 
 def fit_layers(layers: pd.DataFrame) -> pd.DataFrame:
@@ -172,27 +173,29 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
     prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles", floor=min_cycles)
     clk = k.clock_hz
     power_w = _metered_power(runs)
+    group_w = _group_power(runs, base, prim.theta)
     # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
     # the predicted power cycles depend on the boot's energy in the brown-out regime: iterate to a fixed point
-    layer_c, boot_s, resume_c = k.cycles[-1], k.boot_time_s, k.resume_cycles
+    theta = np.array([k.cycles[-1], k.boot_time_s, k.resume_cycles, k.commit_untimed_cycles])
     for _ in range(4):
-        tmp = _with(base, prim.theta, layer_c, boot_s, power_w=power_w, resume_cycles=resume_c)
+        tmp = _with(base, prim.theta, *theta, power_w=power_w, group_w=group_w)
         Xr, yr, work = [], [], []
         for _, r in runs.iterrows():
             a = artifact_model(str(r["artifact_dir"]), base)
-            work.append(float(_counts(a, r["power_mode"] == "reference").sum(axis=0) @ prim.theta) / clk)
+            X = _counts(a, r["power_mode"] == "reference")
+            work.append(float(X.sum(axis=0) @ prim.theta) / clk)
             pc, mid = _predicted_pc(r, a, tmp)
-            Xr.append([len(a.kinds) / clk, pc, mid / clk])
+            Xr.append([len(a.kinds) / clk, pc, mid / clk, X[:, COMMIT].sum() / clk])
             yr.append(float(r["active_time_s"]))
-        ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s", "resume_cycles"),
-                          np.array([k.cycles[-1], k.boot_time_s, k.resume_cycles]),
-                          what="per-layer, per-boot and per-resume time", offset=np.array(work))
-        if (abs(ovh.theta[1] - boot_s) <= 1e-6 * max(boot_s, 1e-12) and abs(ovh.theta[0] - layer_c) <= 1e-6 * max(layer_c, 1.0)
-                and abs(ovh.theta[2] - resume_c) <= 1e-6 * max(resume_c, 1.0)):
+        ovh = fit_bounded(np.array(Xr), np.array(yr), OVERHEAD_NAMES, np.array([k.cycles[-1], k.boot_time_s,
+                          k.resume_cycles, k.commit_untimed_cycles]),
+                          what="per-layer, per-boot, per-resume and untimed per-commit time", offset=np.array(work))
+        done = np.all(np.abs(ovh.theta - theta) <= 1e-6 * np.maximum(np.abs(theta), [1.0, 1e-12, 1.0, 1.0]))
+        theta = ovh.theta
+        if done:
             break
-        layer_c, boot_s, resume_c = ovh.theta
-    new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance, power_w=power_w, resume_cycles=ovh.theta[2])
-    return FirmwareFit(prim, ovh, new, power_w)
+    new = _with(base, prim.theta, *ovh.theta, provenance=provenance, power_w=power_w, group_w=group_w)
+    return FirmwareFit(prim, ovh, new, power_w, group_w)
 
 
 def _metered_power(runs: pd.DataFrame) -> float | None:
@@ -206,9 +209,46 @@ def _metered_power(runs: pd.DataFrame) -> float | None:
     return float(e[ok].sum() / t[ok].sum()) if ok.sum() else None
 
 
+OVERHEAD_NAMES = ("layer_cycles", "boot_time_s", "resume_cycles", "commit_untimed_cycles")
+# Primitives by the engine whose current dominates while they run (the rest, and every per-layer, per-boot
+# and per-resume cost, is CPU work): the twin's and a board's power differ by ±5 % between networks with
+# the mix of these, which moves a brown-out by as much.
+POWER_GROUPS = {"nvm": ("rd_cmd", "rd_byte", "wr_cmd", "wr_byte", "commit"), "lea": ("mac_call", "mac_elem", "pad_elem"),
+                "mpy": ("mpy_call", "mpy_elem")}
+GROUP_OF = {p: g for g, ps in POWER_GROUPS.items() for p in ps}
+
+
+def _group_power(runs: pd.DataFrame, base: Platform, theta: np.ndarray) -> dict[str, float] | None:
+    """Power of each engine group (W) from the training runs' metered energy: non-negative least squares
+    of each continuous-power run's energy against its predicted cycles per group (the CPU group takes the
+    rest of the run's measured cycles). None without enough metered runs (host)."""
+    if "energy_j" not in runs:
+        return None
+    rows, y = [], []
+    clk = base.cpu_clock_hz
+    idx = {g: [LAYER_PRIMS.index(p) for p in ps] for g, ps in POWER_GROUPS.items()}
+    for _, r in runs[runs["power_mode"].isin(("continuous", "reference"))].iterrows():
+        e = pd.to_numeric(r["energy_j"], errors="coerce")
+        if not (np.isfinite(e) and e > 0 and r["active_time_s"] > 0):
+            continue
+        cyc = _counts(artifact_model(str(r["artifact_dir"]), base), r["power_mode"] == "reference").sum(axis=0) * theta
+        g = [float(cyc[i].sum()) for i in idx.values()]
+        rows.append([*g, max(float(r["active_time_s"]) * clk - sum(g), 0.0)])
+        y.append(float(e))
+    if len(rows) < 2 * (len(POWER_GROUPS) + 1):
+        return None
+    from scipy.optimize import nnls
+
+    w, _ = nnls(np.array(rows) / clk, np.array(y))
+    if not (w > 0).all():
+        return None  # a group the data cannot price: keep the single mean power
+    return {**dict(zip(POWER_GROUPS, map(float, w[:-1]))), "cpu": float(w[-1])}
+
+
 def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: float,
+          resume_cycles: float | None = None, commit_untimed_cycles: float | None = None,
           provenance: Provenance | None = None, power_w: float | None = None,
-          resume_cycles: float | None = None) -> Platform:
+          group_w: dict[str, float] | None = None) -> Platform:
     """A profile with fitted cycles; the energies follow from them at the device's active power, because
     no target here meters energy per primitive: the power fitted from the training runs' metered energy
     when the target meters it (the profile's op_add energy is rescaled to it, so the source models of the
@@ -221,11 +261,16 @@ def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: 
     if power_w is not None:
         upd["op_add_energy_j"] = power_w * base.op_add_cycles / base.cpu_clock_hz
     j_per_cycle = (active_power_w(base) if power_w is None else power_w) / base.cpu_clock_hz
-    upd |= {f"{p}_energy_j": v * j_per_cycle for p, v in zip(LAYER_PRIMS, prim_cycles)}
-    upd["layer_energy_j"] = float(layer_cycles) * j_per_cycle
-    upd["boot_energy_j"] = float(boot_s) * j_per_cycle * base.cpu_clock_hz
+    jpc = {g: w / base.cpu_clock_hz for g, w in group_w.items()} if group_w else {}
+    cpu = jpc.get("cpu", j_per_cycle)
+    upd |= {f"{p}_energy_j": v * jpc.get(GROUP_OF.get(p, "cpu"), j_per_cycle) for p, v in zip(LAYER_PRIMS, prim_cycles)}
+    upd["layer_energy_j"] = float(layer_cycles) * cpu
+    upd["boot_energy_j"] = float(boot_s) * cpu * base.cpu_clock_hz
     if resume_cycles is not None:
-        upd["resume_energy_j"] = float(resume_cycles) * j_per_cycle
+        upd["resume_energy_j"] = float(resume_cycles) * cpu
+    if commit_untimed_cycles is not None:
+        upd["commit_untimed_cycles"] = float(commit_untimed_cycles)
+        upd["commit_untimed_energy_j"] = float(commit_untimed_cycles) * jpc.get("nvm", j_per_cycle)
     prov = provenance or Provenance("hil calibrate --cost-model firmware (leave-one-network-out fold)", "-", "-")
     return base.with_constants(upd, prov)
 

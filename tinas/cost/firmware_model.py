@@ -43,6 +43,8 @@ class FwConstants:
     clock_hz: float
     resume_cycles: float = 0.0  # a boot that resumes inside a layer (proactive: every boot but a layer's first)
     resume_energy_j: float = 0.0
+    commit_untimed_cycles: float = 0.0  # per commit, outside the runtime's timed span (its preserve counter's write)
+    commit_untimed_energy_j: float = 0.0
 
     @classmethod
     def of(cls, platform: Platform) -> FwConstants:
@@ -53,7 +55,8 @@ class FwConstants:
         return cls(np.array([fw[f"{k}_cycles"] for k in FIRMWARE_PRIMITIVES]),
                    np.array([fw[f"{k}_energy_j"] for k in FIRMWARE_PRIMITIVES]),
                    fw["boot_time_s"], fw["boot_energy_j"], float(platform.cpu_clock_hz),
-                   fw.get("resume_cycles", 0.0), fw.get("resume_energy_j", 0.0))
+                   fw.get("resume_cycles", 0.0), fw.get("resume_energy_j", 0.0),
+                   fw.get("commit_untimed_cycles", 0.0), fw.get("commit_untimed_energy_j", 0.0))
 
 
 def count_matrix(counts: dict[str, np.ndarray], with_layer: bool = True) -> np.ndarray:
@@ -123,12 +126,14 @@ def evaluate_layer(fl: FwLayer, g: Tilings, k: FwConstants) -> LayerEval:
     cnt = layer_counts(fl, g)
     X = count_matrix(cnt, with_layer=False)
     cyc = X @ k.cycles
-    en = X @ k.energy_j + k.energy_j[-1]
+    commits = X[:, FIRMWARE_PRIMITIVES.index("commit")]
+    en = X @ k.energy_j + k.energy_j[-1] + commits * k.commit_untimed_energy_j
     tb = count_matrix(_tile_bound(fl, g), with_layer=False)
     S = np.where(cnt["tiles"] == cnt["commits"], 1, np.maximum(g.S, 1))
     tile_e = tb @ k.energy_j - k.energy_j[FIRMWARE_PRIMITIVES.index("commit")]
-    batch_max = S * tile_e + k.energy_j[FIRMWARE_PRIMITIVES.index("commit")] + k.boot_energy_j
-    return LayerEval(cnt, cyc, (cyc + k.cycles[-1]) / k.clock_hz, en, cnt["commits"], batch_max)
+    batch_max = S * tile_e + k.energy_j[FIRMWARE_PRIMITIVES.index("commit")] + k.commit_untimed_energy_j + k.boot_energy_j
+    cont = (cyc + k.cycles[-1] + commits * k.commit_untimed_cycles) / k.clock_hz
+    return LayerEval(cnt, cyc, cont, en, cnt["commits"], batch_max)
 
 
 def _grid(network_layer, fl: FwLayer) -> tuple[Tilings, np.ndarray]:  # noqa: ANN001
