@@ -283,3 +283,32 @@ def test_trace_prediction_brown_outs_match_the_energy_balance():
     assert r.completed
     assert r.power_cycles >= np.floor(en.sum() / per_cycle)
     assert r.power_cycles <= np.ceil(en.sum() / (per_cycle - en.max() - k_boot)) + 1
+
+
+def test_drain_browns_out_where_the_energy_balance_says():
+    """One long segment at 6 mW from the 470 µF capacitor under a constant 2 mW source: the power fails
+    after t = E_usable / (6 mW − 2 mW − leak), E_usable = C·(Von² − Voff²)/2, the leak C·V²/RC between
+    0 and its value at Von (the drain takes it at chunk boundaries, as the twin's target does)."""
+    from hil.calibration.trace_predict import _Drain
+    from hil.power.energy_model import LEAK_RC_S, EnergyModel
+    from hil.power.profile import load_profile
+
+    p = load_platform().with_capacitor(470e-6)
+    model = EnergyModel.from_platform(load_profile("constant_weak"), p)
+    d = _Drain(model, 16e6)
+    model.mark_on()
+    d.power_on()
+    cycles = 16e6 * 10.0  # 10 s: far longer than the capacitor lasts
+    ran, out = d.run(cycles, 6e-3 * 10.0)
+    e_u = 0.5 * 470e-6 * (p.v_on_v**2 - p.v_off_v**2)
+    leak = 470e-6 * p.v_on_v**2 / LEAK_RC_S
+    assert out
+    assert e_u / (4e-3 + leak) <= ran / 16e6 <= e_u / 4e-3
+    # the segment's work split in two pieces browns out at the same cycle
+    model2 = EnergyModel.from_platform(load_profile("constant_weak"), p)
+    d2 = _Drain(model2, 16e6)
+    model2.mark_on()
+    d2.power_on()
+    a, out_a = d2.run(cycles / 40, 6e-3 * 0.25)
+    b, out_b = d2.run(cycles, 6e-3 * 10.0)
+    assert not out_a and out_b and a + b == pytest.approx(ran, abs=1.0)
