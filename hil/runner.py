@@ -57,9 +57,11 @@ class RunSpec:
 
 
 def _firmware_hash(target) -> str:
+    """The loaded image's hash: the emulator's build, the board's flashed ELF, "host" for the native build."""
     build = getattr(target, "build", None)
-    if build is not None and getattr(build, "elf", None) is not None:
-        return hashlib.sha256(Path(build.elf).read_bytes()).hexdigest()[:16]
+    elf = build.elf if build is not None and getattr(build, "elf", None) is not None else getattr(target, "loaded_elf", None)
+    if elf is not None:
+        return hashlib.sha256(Path(elf).read_bytes()).hexdigest()[:16]
     return "host"
 
 

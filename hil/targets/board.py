@@ -57,6 +57,7 @@ class BoardTarget:
             raise BoardError("no board configured: pass --lg-env FILE or --lg-place NAME (docs/board-setup.md)")
         self.lease, self.elf, self.clock_hz, self.loader_elf = lease, elf, clock_hz, loader_elf
         self.reference_elf = reference_elf  # the -DRT_NO_PRESERVATION image: the IMO reference run
+        self.loaded_elf: Path | None = None  # the image the last load() flashed (its hash goes in the rows)
         self.target = lease.target
         self.strategy = lease.strategy
         self.frames = self.target.get_driver("FrameDriver", activate=False)
@@ -104,6 +105,7 @@ class BoardTarget:
             raise TargetStateError(f"board {self.board_id} is broken: {self.reason}")
         self.artifact = load_artifact(artifact_dir)
         elf = self.elf if preservation else self.reference_elf
+        self.loaded_elf = elf
         if self.elf is not None and elf is None:
             raise BoardError(f"board {self.board_id}: no -DRT_NO_PRESERVATION image to measure the IMO reference with")
         if elf is not None:
