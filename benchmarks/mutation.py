@@ -8,6 +8,7 @@ and under a wall-clock budget (a group cut short reports the mutants it finished
     python benchmarks/mutation.py                     # all groups, about 30 min on 1 core
     python benchmarks/mutation.py --groups q15 search_operators --budget-s 120 --merge
     python benchmarks/mutation.py --merge --groups    # run nothing: re-score the saved results
+    python benchmarks/mutation.py --groups --merge-from ../other/benchmarks/results/mutation.json
 
 Equivalent mutants (no observable behaviour can tell them from the original) are listed with a reason
 in benchmarks/mutation_equivalent.toml, one table per group; they leave the score's denominator and are
@@ -16,7 +17,8 @@ is refused. The score of a group is killed (timeouts count as killed) / (killed 
 equivalent); the overall score sums the groups.
 
 With --merge the groups not run this time keep their saved result, so groups can be measured in separate
-runs; every group records its own command, date and machine.
+runs (--merge-from adds result files of other checkouts; a group keeps its latest run); every group records
+its own command, date and machine.
 
 Writes benchmarks/results/mutation.json (format tinas.bench.mutation, version 2) and mutation.md,
 atomically: the score per group, every mutant's status, every surviving mutant with its diff.
@@ -279,16 +281,27 @@ def upgrade_row(row: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def merge_rows(new: list[dict[str, Any]], saved: dict[str, Any] | None, order: list[str]) -> list[dict[str, Any]]:
-    """This run's rows, plus the saved rows of groups not run now, in GROUPS order (unknown groups dropped)."""
+def merge_rows(new: list[dict[str, Any]], saved: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
+    """This run's rows, plus for each group not run now its latest saved row (by date) among the saved
+    result files, in GROUPS order (groups no longer in GROUPS are dropped)."""
     rows = {r["name"]: r for r in new}
-    if saved is not None:
-        if saved.get("format") != FORMAT or saved.get("version") not in (1, VERSION):
-            raise ValueError(f"saved results are {saved.get('format')} v{saved.get('version')}, "
+    kept: dict[str, dict[str, Any]] = {}
+    for data in saved:
+        if data.get("format") != FORMAT or data.get("version") not in (1, VERSION):
+            raise ValueError(f"saved results are {data.get('format')} v{data.get('version')}, "
                              f"expected {FORMAT} v1 or v{VERSION}")
-        for row in saved.get("groups", []):
-            rows.setdefault(row["name"], upgrade_row(row, saved))
+        for row in data.get("groups", []):
+            r = upgrade_row(row, data)
+            if r["name"] not in kept or _when(r) > _when(kept[r["name"]]):
+                kept[r["name"]] = r
+    for name, r in kept.items():
+        rows.setdefault(name, r)
     return [rows[n] for n in order if n in rows]
+
+
+def _when(row: dict[str, Any]) -> str:
+    d = row.get("date", "unknown")
+    return "" if d == "unknown" else d  # "YYYY-MM-DD HH:MM UTC" sorts by time; unknown dates lose
 
 
 # ---------------------------------------------------------------- output
@@ -351,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--children", type=int, default=1, help="parallel mutant workers (default 1)")
     ap.add_argument("--merge", action="store_true",
                     help="keep the saved results of the groups not run this time (in OUT/mutation.json)")
+    ap.add_argument("--merge-from", type=Path, nargs="*", default=[], metavar="JSON",
+                    help="also keep groups from these mutation.json files (e.g. other checkouts); implies "
+                         "--merge; a group found in several files keeps its latest run")
     ap.add_argument("--equivalents", type=Path, default=EQUIVALENTS, help="equivalent mutants (TOML)")
     ap.add_argument("--out", type=Path, default=OUT, help="folder for mutation.json and mutation.md")
     args = sys.argv[1:] if argv is None else argv
@@ -360,13 +376,20 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown group(s) {sorted(unknown)}; groups are {names}", file=sys.stderr)
         return 2
-    if not a.groups and not a.merge:
+    if not a.groups and not (a.merge or a.merge_from):
         print("no groups to run (give --merge to re-score the saved results)", file=sys.stderr)
         return 2
     saved_path = a.out / "mutation.json"
     try:  # check the inputs before an hour of mutation runs
         table = load_equivalents(a.equivalents, set(names))
-        saved = json.loads(saved_path.read_text()) if a.merge and saved_path.exists() else None
+        a.merge = a.merge or bool(a.merge_from)
+        sources = ([saved_path] if a.merge and saved_path.exists() else []) + list(a.merge_from)
+        saved = []
+        for src in sources:
+            try:
+                saved.append(json.loads(src.read_text()))
+            except (OSError, json.JSONDecodeError) as e:
+                raise ValueError(f"{src}: cannot read saved results: {e}") from None
         merge_rows([], saved, names)
     except (EquivalentError, ValueError) as e:
         print(f"mutation: {e}", file=sys.stderr)

@@ -95,17 +95,23 @@ def test_merge_keeps_groups_not_rerun_with_their_own_command_and_order():
     saved = {"format": M.FORMAT, "version": M.VERSION, "groups": [M.score_row(old_serial, {}), old_q15]}
     new_search = _row("search_operators", command="search run")
     new_q15 = _row(command="new q15 run")
-    rows = M.merge_rows([new_search, new_q15], saved, [g.name for g in M.GROUPS])
+    rows = M.merge_rows([new_search, new_q15], [saved], [g.name for g in M.GROUPS])
     assert [r["name"] for r in rows] == ["q15", "serial_protocol", "search_operators"]
     assert [r["command"] for r in rows] == ["new q15 run", "serial run", "search run"]
     assert rows[1]["date"] == "2026-11-28 10:00 UTC" and "score_percent" not in rows[1]
     # a version-1 file had one command for all its groups and no dates
     v1 = {"format": M.FORMAT, "version": 1, "command": "python benchmarks/mutation.py ",
           "groups": [{k: v for k, v in old_serial.items() if k not in ("command", "date")}]}
-    (r,) = M.merge_rows([], v1, ["serial_protocol"])
+    (r,) = M.merge_rows([], [v1], ["serial_protocol"])
     assert (r["command"], r["date"]) == ("python benchmarks/mutation.py ", "unknown")
     with pytest.raises(ValueError, match="expected"):
-        M.merge_rows([], {"format": "other", "version": 2}, ["q15"])
+        M.merge_rows([], [{"format": "other", "version": 2}], ["q15"])
+    # two checkouts measured the same group: the later run wins, whichever file comes first
+    other = {"format": M.FORMAT, "version": M.VERSION,
+             "groups": [_row("serial_protocol", command="later serial", date="2026-11-29 22:00 UTC")]}
+    for files in ([saved, other], [other, saved]):
+        (r,) = M.merge_rows([], files, ["serial_protocol"])
+        assert r["command"] == "later serial"
 
 
 def test_rescoring_saved_results_writes_both_files_or_refuses_cleanly(tmp_path, capsys):
