@@ -355,6 +355,16 @@ def markdown(scored: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _read_saved(merge: bool, own: Path, others: list[Path]) -> list[dict[str, Any]]:
+    out = []
+    for src in ([own] if merge and own.exists() else []) + list(others):
+        try:
+            out.append(json.loads(src.read_text()))
+        except (OSError, json.JSONDecodeError) as e:
+            raise ValueError(f"{src}: cannot read saved results: {e}") from None
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--groups", nargs="*", default=[g.name for g in GROUPS],
@@ -382,14 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # check the inputs before an hour of mutation runs
         table = load_equivalents(a.equivalents, set(names))
         a.merge = a.merge or bool(a.merge_from)
-        sources = ([saved_path] if a.merge and saved_path.exists() else []) + list(a.merge_from)
-        saved = []
-        for src in sources:
-            try:
-                saved.append(json.loads(src.read_text()))
-            except (OSError, json.JSONDecodeError) as e:
-                raise ValueError(f"{src}: cannot read saved results: {e}") from None
-        merge_rows([], saved, names)
+        merge_rows([], _read_saved(a.merge, saved_path, a.merge_from), names)
     except (EquivalentError, ValueError) as e:
         print(f"mutation: {e}", file=sys.stderr)
         return 2
@@ -419,7 +422,11 @@ def main(argv: list[str] | None = None) -> int:
         tqdm.write(f"{g.name}: {c.get('killed', 0)} killed, {c.get('survived', 0)} survived, "
                    f"{c.get('no_tests', 0)} no tests in {r['wall_s']:.0f} s", file=sys.stderr)
         new.append(r)
-    rows = merge_rows(new, saved, names)
+    try:  # read again: another run may have saved a group meanwhile
+        rows = merge_rows(new, _read_saved(a.merge, saved_path, a.merge_from), names)
+    except ValueError as e:
+        print(f"mutation: {e}; keeping only this run's groups", file=sys.stderr)
+        rows = merge_rows(new, [], names)
     a.out.mkdir(parents=True, exist_ok=True)
     try:
         scored = score_all(rows, table)
