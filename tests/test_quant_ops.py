@@ -163,3 +163,15 @@ def test_int_pooling_sum_wraps_like_the_c_int32():
     # / 65792 = −32513.996 (65792·32514 = 2139161088) → −32514
     x = np.full((257, 256, 1), 32767, dtype=np.int16)
     assert int_forward(layer("GAP", h=257, w=256), x).ravel().tolist() == [-32514]
+
+
+def test_int_forward_depthwise_and_fully_connected():
+    # depthwise 1×1 on (100, −300) with weights (3, 2), biases (8, 0), shift 2: (300 + 8 + 2) >> 2 = 77 (77.5 → 77),
+    # (−600 + 2) >> 2 = −150 (−149.5 floors)
+    dw = layer("DW", cin=2, cout=2, w_q=np.array([3, 2], dtype=np.int16).reshape(1, 1, 2),
+               b_q=np.array([8, 0]), shift=2)
+    got = int_forward(dw, np.array([100, -300], dtype=np.int16).reshape(1, 1, 2))
+    assert got.dtype == np.int16 and got.ravel().tolist() == [77, -150]
+    # FC 2→1: 5·7 − 3·4 + 1 = 24, shift 3: (24 + 4) >> 3 = 3 (3.0 + 0.5 → 3)
+    fcl = layer("FC", cin=2, w_q=np.array([[5, -3]], dtype=np.int16).reshape(1, 1, 1, 2), b_q=np.array([1]), shift=3)
+    assert int_forward(fcl, np.array([7, 4], dtype=np.int16).reshape(1, 1, 2)).ravel().tolist() == [3]

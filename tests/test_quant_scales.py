@@ -130,3 +130,29 @@ def test_dequantize_divides_by_two_to_the_fraction_bits():
     assert dequantize(np.array([16384, -8192, 3], dtype=np.int16), 14).tolist() == [1.0, -0.5, 3 / 16384]
     assert dequantize(np.array([5]), -2).tolist() == [20.0]
     assert math.isclose(float(dequantize(np.int16(1), 15)), 2**-15)
+
+
+def test_a_layer_fed_by_the_first_layer_takes_its_output_scale():
+    # c (1×1, weight 2) on x = 0.75: output 1.5 → fit 21845 → 14; weights 2 → 16383.5 → 13; room 2^29/1.5 → 28,
+    # 28 − 15 = 13 → f_w 13, f_acc 28, f_out 14, shift 14. The ReLU after it reads 14 bits, not the input's 15.
+    n = net(conv("c", 2, 1, 1, 1, (1, 1), (1, 1)), same("r", "RELU", 5, 1, 1, 1))
+    c, r = quantize(n, designs(2), {"c.weight": np.full((1, 1, 1, 1), 2.0)}, np.full((1, 1, 1, 1), 0.75)).layers
+    assert (c.f_w, c.f_out, c.shift) == (13, 14, 14)
+    assert (r.f_in, r.f_out, r.shift) == (14, 14, 0)
+
+
+def test_depthwise_layers_are_quantised_like_convolutions():
+    # depthwise 1×1 on 1×1×2, weights (0.5, −0.25), no bias; x = (0.5, 1.0): outputs (0.25, −0.25), max 0.25 →
+    # fit 15 (capped); weights 0.5 → 15; room 2^29/0.25 = 2^31 → 31, 31 − 15 = 16 → f_w 15, f_acc 30, f_out 15, shift 15
+    n = net(conv("d", 3, 2, 2, 1, (1, 1), (1, 1), depthwise=True))
+    (d,) = quantize(n, designs(1), {"d.weight": np.array([0.5, -0.25]).reshape(2, 1, 1, 1)},
+                    np.array([0.5, 1.0]).reshape(1, 1, 1, 2)).layers
+    assert d.kind == "DW" and (d.f_w, d.f_out, d.shift) == (15, 15, 15)
+    assert d.w_q.ravel().tolist() == [16384, -8192] and d.b_q.tolist() == [0, 0]
+
+
+def test_calibration_shape_error_names_the_first_layers_input():
+    # input 5×5×2 (the first layer's), the second layer sees 3×3×3: the message must give the input's
+    n = net(conv("c", 0, 2, 3, 3, (5, 5), (3, 3), stride=2, pad=1), same("r", "RELU", 5, 3, 3, 3))
+    with pytest.raises(ExportError, match=r"expected \(B, 5, 5, 2\)$"):
+        quantize(n, designs(2), {"c.weight": np.ones((3, 2, 3, 3))}, np.zeros((1, 3, 3, 3)))

@@ -87,3 +87,38 @@ def test_flush_on_an_idle_line_skips_the_pending_candidate_byte_by_byte():
     assert q.feed(b"\x01\x02\x03" + SYNC + b"\x0a\x01\x02\x03" + SYNC + b"\x0a\x01\x02\x03") == []
     assert q.flush() == [] and q.bytes_skipped == 15 and len(q.buffer) == 0
     assert FrameParser().flush() == []
+
+
+def test_an_impossible_length_is_dropped_as_soon_as_the_header_is_in():
+    # A5 5A F5 claims 245 > 240 bytes: with the 6 header bytes present nothing is awaited, all 6 are skipped
+    p = FrameParser()
+    assert p.feed(SYNC + b"\xf5\x00\x00\x00") == []
+    assert p.bytes_skipped == 6 and len(p.buffer) == 0
+
+
+def test_inner_frames_of_any_crc_and_unusual_header_bytes_are_found():
+    # eight seqs give CRCs above and below 0x8000; the false candidate claims 240 bytes and the byte two before
+    # the inner sync is 0xFF, and the inner frame's type byte is 0xF1: neither is a length
+    for seq in range(8):
+        real = encode_frame(0xF1, seq, bytes([seq]))
+        p = FrameParser()
+        out = p.feed(SYNC + b"\xf0\xff\x00" + real)
+        assert [(f.type, f.seq) for f in out] == [(0xF1, seq)], seq
+        assert p.bytes_skipped == 5
+
+
+def test_a_pending_real_frame_holding_sync_bytes_is_kept():
+    real = encode_frame(FrameType.LOG, 1, b"\xa5\x5a\x01")  # its payload holds the sync pattern
+    p = FrameParser()
+    assert p.feed(real[:9]) == [] and p.bytes_skipped == 0  # the inner "sync" has 2 of its 6 header bytes
+    assert [f.payload for f in p.feed(real[9:])] == [b"\xa5\x5a\x01"] and p.bytes_skipped == 0
+    # a false candidate ending in a bare sync pair waits without error
+    q = FrameParser()
+    assert q.feed(SYNC + b"\xc8\x00\x00\x00" + SYNC) == [] and q.bytes_skipped == 0
+
+
+def test_a_valid_inner_frame_between_two_other_syncs_is_found():
+    real = encode_frame(FrameType.LOG, 1, b"z")
+    p = FrameParser()
+    out = p.feed(SYNC + b"\xc8" + SYNC + b"\x05\x01\x00\x00" + real + SYNC + b"\x05")
+    assert [f.payload for f in out] == [b"z"] and p.buffer == bytearray(SYNC + b"\x05")
