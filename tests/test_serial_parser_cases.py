@@ -122,3 +122,33 @@ def test_a_valid_inner_frame_between_two_other_syncs_is_found():
     p = FrameParser()
     out = p.feed(SYNC + b"\xc8" + SYNC + b"\x05\x01\x00\x00" + real + SYNC + b"\x05")
     assert [f.payload for f in out] == [b"z"] and p.buffer == bytearray(SYNC + b"\x05")
+
+
+def test_an_empty_inner_frame_ending_the_buffer_is_complete():
+    real = encode_frame(FrameType.LOG, 4, b"")  # 8 bytes: the shortest frame
+    p = FrameParser()
+    out = p.feed(SYNC + b"\xc8" + real)
+    assert [(f.type, f.seq, f.payload) for f in out] == [(FrameType.LOG, 4, b"")] and p.bytes_skipped == 3
+
+
+def test_flush_counts_a_complete_bad_candidate_behind_the_pending_one():
+    # pending head (claims 200), then a complete 9-byte candidate with a bad CRC, then a pending one (claims 10):
+    # flushing examines each in turn: the middle one is counted as a bad frame
+    bad = SYNC + b"\x01\x05\x00\x00\x41\x00\x00"
+    p = FrameParser()
+    assert p.feed(SYNC + b"\xc8" + bad + SYNC + b"\x0a\x00") == [] and p.frames_bad_crc == 0
+    assert p.flush() == []
+    assert (p.frames_bad_crc, p.bytes_skipped, len(p.buffer)) == (1, 3 + 9 + 4, 0)
+
+
+def test_flush_parses_bytes_already_in_the_buffer():
+    """A parser made over bytes received earlier (its ``buffer`` field) flushes them like fed bytes: garbage
+    counted, a false candidate abandoned, the frames inside returned with the flush's time stamp."""
+    one, two = encode_frame(FrameType.LOG, 1, b"a"), encode_frame(FrameType.LOG, 2, b"b")
+    p = FrameParser(buffer=bytearray(b"\x01\x02" + SYNC + b"\xc8" + one + SYNC + b"\x0a\x00"))
+    out = p.flush(t_host_s=7.5)
+    assert [(f.seq, f.t_host_s) for f in out] == [(1, 7.5)]
+    # skipped: 2 garbage + 3 of the false candidate + 4 of the pending tail
+    assert (p.bytes_skipped, len(p.buffer)) == (9, 0)
+    q = FrameParser(buffer=bytearray(SYNC + b"\xc8" + one + two))
+    assert [f.seq for f in q.flush()] == [1, 2] and q.flush() == []
