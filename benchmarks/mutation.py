@@ -124,9 +124,17 @@ def _config(g: Group, work: Path) -> str:
 
 # Added to the copy's conftest.py: the cost model memoises layer results and primitive costs; a cache
 # filled by the unmutated code in mutmut's parent process would answer for a mutant without running it.
+# And torch runs single-threaded, or a forked child hangs in it.
 FRESH_CACHES = """
 
 import pytest as _pytest
+
+try:  # torch's intra-op thread pool, once started in mutmut's parent, deadlocks every forked child that
+    import torch as _torch  # uses torch: a mutant would show as a timeout (counted killed) without failing
+
+    _torch.set_num_threads(1)
+except ImportError:
+    pass
 
 
 @_pytest.fixture(autouse=True)
