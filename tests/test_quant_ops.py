@@ -29,7 +29,18 @@ def test_convolution_taps_without_padding():
     # out(r, c) = 1·x[r,c] + 2·x[r,c+1] + 3·x[r+1,c] + 4·x[r+1,c+1]
     # (0,0) 1+4+12+20 = 37, (0,1) 2+6+15+24 = 47, (1,0) 4+10+21+32 = 67, (1,1) 5+12+24+36 = 77
     got = conv_sum(X33, layer(h=3, w=3, oh=2, ow=2, k=2), K22)
-    assert got[:, :, 0].tolist() == [[37, 47], [67, 77]]
+    assert got.dtype == np.int64 and got[:, :, 0].tolist() == [[37, 47], [67, 77]]
+
+
+def test_convolution_sum_type_follows_both_inputs():
+    # int16 inputs with int64 weights sum in int64: 4 taps of 32767·1000 = 131068000 > int16
+    x = np.full((2, 2, 1), 32767, dtype=np.int16)
+    w = np.full((2, 2, 1, 1), 1000, dtype=np.int64)
+    got = conv_sum(x, layer(h=2, w=2, k=2), w)
+    assert got.dtype == np.int64 and got.ravel().tolist() == [131068000]
+    # float inputs with integer weights sum in float: 0.5·(1 + 2 + 3 + 4) = 5.0
+    got = conv_sum(np.full((2, 2, 1), 0.5), layer(h=2, w=2, k=2), K22)
+    assert got.dtype == np.float64 and got.ravel().tolist() == [5.0]
 
 
 def test_convolution_taps_with_stride_and_padding():
@@ -87,7 +98,8 @@ def test_mac_slices_follow_the_design_tn():
 def test_firmware_sum_clamps_per_mac_call(tn, want):
     x = np.full((1, 1, 3), -32768, dtype=np.int64)
     w = np.full((1, 1, 1, 3), -32768, dtype=np.int64)  # each product (−2^15)² = 2^30
-    assert conv_sum_firmware(x, layer(cin=3, tn=tn), w).ravel().tolist() == [want]
+    got = conv_sum_firmware(x, layer(cin=3, tn=tn), w)
+    assert got.dtype == np.int64 and got.ravel().tolist() == [want]
     assert conv_sum(x, layer(cin=3, tn=tn), w).ravel().tolist() == [3 * 2**30]  # the exact sum, unclamped
 
 

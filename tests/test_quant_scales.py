@@ -90,6 +90,38 @@ def test_scales_chosen_by_hand():
     assert [l.shift_b for l in (c1, r1, c2, g1, f1)] == [0] * 5
 
 
+def test_half_precision_weights_give_the_same_scales_and_integers():
+    # every weight and bias of the hand network is exact in float16; scaling them by 2^f must not happen in
+    # float16 (1000·2^18 and 0.125·2^29 exceed its largest finite value 65504)
+    half = {k: v.astype(np.float16) for k, v in WEIGHTS.items()}
+    c1, _, c2, _, _, f1 = quantize(net(*LAYERS), designs(6), half, np.concatenate([A, B])).layers
+    assert c1.b_q.tolist() == [2**26, 0] and c2.b_q.tolist() == [0, 2**24] and f1.b_q.tolist() == [262144000]
+    assert c1.w_q.ravel().tolist() == [8192, -12288] and f1.w_q.ravel().tolist() == [1280, -256]
+
+
+# ADD whose own inputs carry fewer fraction bits than its output could: x = 0.5 into c1 (weight w1) into c2 (weight
+# w2), then ADD(c2, skip c1), whose output c2 + c1 is smaller than either
+@pytest.mark.parametrize("w1, w2, want", [
+    # c1 = 1.5: weights 3 → 13 bits, room 2^29/1.5 → 28 − 15 = 13, f_acc 28, fit(1.5) = 14 → f_out 14.
+    # c2 = −0.75 (f_in 14): weights 0.5 → 15, room 2^29/0.75 → 29 − 14 = 15, f_acc 29, fit 15 → f_out 15.
+    # ADD = 0.75 → fit 15; f_out = min(15, 15, 14) = 14: shift 15 − 14 = 1, skip shift 0
+    (3.0, -0.5, (15, 14, 14, 1, 0)),
+    # c1 = 0.5: weights 1 → 14, room 2^29/0.5 → 30 − 15 = 15, f_acc 29, fit 15 → f_out 15.
+    # c2 = −1.25 (f_in 15): weights 2.5 → 13106.8 → 13, room 2^29/1.25 → 28 − 15 = 13, f_acc 28, fit 14 → f_out 14.
+    # ADD = −0.75 → fit 15; f_out = min(15, 14, 15) = 14: shift 0, skip shift 1
+    (1.0, -2.5, (14, 15, 14, 0, 1)),
+])
+def test_add_takes_the_fewer_fraction_bits_of_its_inputs(w1, w2, want):
+    n = net(conv("c1", 2, 1, 1, 1, (1, 1), (1, 1)), conv("c2", 2, 1, 1, 1, (1, 1), (1, 1)),
+            same("a", "ADD", 8, 1, 1, 1, add_from="c1"))
+    w = {"c1.weight": np.full((1, 1, 1, 1), w1), "c2.weight": np.full((1, 1, 1, 1), w2)}
+    layers = quantize(n, designs(3), w, np.full((1, 1, 1, 1), 0.5)).layers
+    a = layers[2]
+    assert (a.in_idx, a.in2_idx) == (1, 0)
+    assert (a.f_in, a.f_in2, a.f_out, a.shift, a.shift_b) == want
+    assert forward_float(layers, np.full((1, 1, 1), 0.5))[2].ravel().tolist() == [0.5 * w1 * w2 + 0.5 * w1]
+
+
 def test_calibration_takes_the_largest_output_over_all_inputs():
     # B alone: c2's largest output is B's 0.8125 → 32767/0.8125 = 40328 → fit 15; room 2^29/0.8125 = 2^29.3 → 29
     # → f_w = min(13, 29 − 15) = 13, f_acc 28, f_out min(15, 28) = 15 → shift 13 (with A present: 14 and 14,
@@ -156,3 +188,14 @@ def test_calibration_shape_error_names_the_first_layers_input():
     n = net(conv("c", 0, 2, 3, 3, (5, 5), (3, 3), stride=2, pad=1), same("r", "RELU", 5, 3, 3, 3))
     with pytest.raises(ExportError, match=r"expected \(B, 5, 5, 2\)$"):
         quantize(n, designs(2), {"c.weight": np.ones((3, 2, 3, 3))}, np.zeros((1, 3, 3, 3)))
+
+
+def test_float32_calibration_inputs_are_measured_in_float64():
+    # pooling first over three float32 inputs 1 − 2^-15 + (1, 4, −2)·2^-24: the mean is 1 − 2^-15 + 2^-24, just above
+    # 32767/32768 (the largest value 15 fraction bits hold), so 14 bits and a shift of 1. Averaged in float32 the
+    # sum rounds and the mean comes out as exactly 1 − 2^-15, which would wrongly allow 15 bits.
+    top = 1 - 2.0**-15
+    x = np.array([top + 2.0**-24, top + 4 * 2.0**-24, top - 2 * 2.0**-24], dtype=np.float32).reshape(1, 1, 3, 1)
+    assert np.array_equal(x.astype(np.float64).ravel() - top, np.array([1, 4, -2]) * 2.0**-24)  # exact in float32
+    (g,) = quantize(net(gap("g", 1, 1, 3)), designs(1), {}, x).layers
+    assert (g.f_in, g.f_out, g.shift) == (15, 14, 1)

@@ -151,4 +151,4 @@ def test_flush_parses_bytes_already_in_the_buffer():
     # skipped: 2 garbage + 3 of the false candidate + 4 of the pending tail
     assert (p.bytes_skipped, len(p.buffer)) == (9, 0)
     q = FrameParser(buffer=bytearray(SYNC + b"\xc8" + one + two))
-    assert [f.seq for f in q.flush()] == [1, 2] and q.flush() == []
+    assert [(f.seq, f.t_host_s) for f in q.flush()] == [(1, 0.0), (2, 0.0)] and q.flush() == []
