@@ -33,6 +33,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -153,8 +154,16 @@ def _fresh_caches_for_mutation_testing():
 def _mutmut(work: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(work), "TINAS_TORCH_THREADS": "1"}
     env.pop("CI", None)
-    return subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=work, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    # its own process group: when the budget runs out, the forked children testing a mutant go with it
+    with subprocess.Popen([sys.executable, "-m", "mutmut", *args], cwd=work, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def run_group(g: Group, budget_s: float, children: int) -> dict[str, Any]:
