@@ -254,6 +254,11 @@ def _short(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
+def _shown(name: str) -> str:
+    """Module and mutant (``q15.x_wrap32__mutmut_8``): groups mutate several modules."""
+    return ".".join(name.split(".")[-2:])
+
+
 def resolve_equivalents(row: dict[str, Any], entries: dict[str, str]) -> dict[str, str]:
     """Map a group's entries (full or short mutant names) onto its mutants: {full name: reason}.
 
@@ -379,7 +384,7 @@ def markdown(scored: list[dict[str, Any]]) -> str:
         if r["equivalent"]:
             lines += [f"<details><summary>{r['name']}: {len(r['equivalent'])} equivalent mutants "
                       "(benchmarks/mutation_equivalent.toml)</summary>", ""]
-            lines += [f"* `{_short(m)}`: {why}" for m, why in r["equivalent"].items()]
+            lines += [f"* `{_shown(m)}`: {why}" for m, why in r["equivalent"].items()]
             lines += ["", "</details>", ""]
         alive = [s for s in r.get("survivors", []) if s["mutant"] not in r["equivalent"]]
         if not alive:
@@ -388,7 +393,7 @@ def markdown(scored: list[dict[str, Any]]) -> str:
         for sv in alive[:SHOWN]:
             change = [ln for ln in sv["diff"].splitlines() if ln[:1] in "+-" and not ln.startswith(("---", "+++"))]
             tag = "" if sv.get("status", "survived") == "survived" else f" ({sv['status']})"
-            lines.append(f"# {_short(sv['mutant'])}{tag}")
+            lines.append(f"# {_shown(sv['mutant'])}{tag}")
             lines += [ln[:160] for ln in change]
         if len(alive) > SHOWN:
             lines.append(f"# ... and {len(alive) - SHOWN} more in mutation.json")

@@ -76,8 +76,8 @@ def test_score_excludes_equivalents_from_the_denominator():
     s = M.score_row(row, eq)
     assert (s["killed"], s["alive"], s["score_percent"]) == (9, 3, 75.0)
     md = M.markdown([s])
-    assert "`x_a__mutmut_3`: r" in md and "# x_a__mutmut_3" not in md  # listed as equivalent, not as survivor
-    assert "# x_b__mutmut_2 (no tests)" in md
+    assert "`q15.x_a__mutmut_3`: r" in md and "x_a__mutmut_3\n" not in md  # listed as equivalent, not as survivor
+    assert "# q15.x_b__mutmut_2 (no tests)" in md
 
 
 def test_overall_sums_mutants_rather_than_averaging_groups():
