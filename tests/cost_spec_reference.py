@@ -212,3 +212,27 @@ def recharge(consts, e):
     c, von, vsup = consts["ccap_f"], consts["v_on_v"], consts["v_sup_v"]
     vpce = math.sqrt(von**2 - 2 * e / c)
     return consts["rehm_ohm"] * c * math.log((vsup - vpce) / (vsup - von))
+
+
+def intermittent(lay, d, consts, ops):
+    """Everything §4.8 reports for one layer and design under intermittent power."""
+    E, L = currency(consts, ops, False), currency(consts, ops, True)
+    g = geometry(lay, d)
+    e_gt0, e_0, e_cp, e_bd = per_cycle(lay, d, E, latency=False)
+    l_gt0, l_0, l_cp, l_bd = per_cycle(lay, d, L, latency=True)
+    idx = consts["index_elements"]
+    e_fixed = E.RB + E.rd(idx) + E.wr(idx)  # reboot, index fetch, index backup
+    l_fixed = L.RB + L.rd(idx) + L.wr(idx)
+    epc_min, lpc_min = e_fixed + e_0 + e_cp + e_bd, l_fixed + l_0 + l_cp + l_bd
+    epc_max, lpc_max = (e_fixed + e_gt0 + e_cp + e_bd, l_fixed + l_gt0 + l_cp + l_bd) if g.ngt0 else (epc_min, lpc_min)
+    rc_min, rc_max = recharge(consts, epc_min), recharge(consts, epc_max)
+    budget = 0.5 * consts["ccap_f"] * (consts["v_on_v"] ** 2 - consts["v_off_v"] ** 2) * consts["eav_safe_margin"]
+    latency = g.n0 * (lpc_min + rc_min) + g.ngt0 * (lpc_max + rc_max)
+    rc_total = g.n0 * rc_min + g.ngt0 * rc_max
+    return SimpleNamespace(
+        npc=g.npc, n0=g.n0, ngt0=g.ngt0, vm_bytes=g.vm * consts["data_size_bytes"],
+        breakdown={"rb": (E.RB, L.RB), "fd": (e_gt0, l_gt0), "fl": (E.rd(idx), L.rd(idx)), "cp": (e_cp, l_cp),
+                   "bd": (e_bd, l_bd), "bl": (E.wr(idx), L.wr(idx))},
+        epc_min=epc_min, epc_max=epc_max, latency=latency, recharge=rc_total, active=latency - rc_total,
+        energy=g.n0 * epc_min + g.ngt0 * epc_max, energy_use_percent=100 * epc_max / budget,
+    )

@@ -10,8 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cost_spec_reference import (
-    PUBLISHED, PUBLISHED_OPS, SCRAMBLED, SCRAMBLED_OPS, currency, geometry, layer, per_cycle, profile, recharge,
-    whole_layer,
+    PUBLISHED, PUBLISHED_OPS, SCRAMBLED, SCRAMBLED_OPS, currency, geometry, intermittent, layer, profile, whole_layer,
 )
 from tinas.cost.explorer import evaluate_layer_cont, evaluate_layer_int
 from tinas.network import LayerDesign
@@ -61,32 +60,17 @@ def test_published_profile_is_the_packaged_one():
 def test_intermittent_layer_matches_reference(case, setting):
     lay, d = case
     consts, ops, plat = setting
-    E, L = currency(consts, ops, False), currency(consts, ops, True)
-    g = geometry(lay, d)
-    e_gt0, e_0, e_cp, e_bd = per_cycle(lay, d, E, latency=False)
-    l_gt0, l_0, l_cp, l_bd = per_cycle(lay, d, L, latency=True)
-    idx = consts["index_elements"]
-    e_fixed = E.RB + E.rd(idx) + E.wr(idx)
-    l_fixed = L.RB + L.rd(idx) + L.wr(idx)
-    epc_min, lpc_min = e_fixed + e_0 + e_cp + e_bd, l_fixed + l_0 + l_cp + l_bd
-    epc_max, lpc_max = (e_fixed + e_gt0 + e_cp + e_bd, l_fixed + l_gt0 + l_cp + l_bd) if g.ngt0 else (epc_min, lpc_min)
-    rc_min, rc_max = recharge(consts, epc_min), recharge(consts, epc_max)
-    budget = 0.5 * consts["ccap_f"] * (consts["v_on_v"] ** 2 - consts["v_off_v"] ** 2) * consts["eav_safe_margin"]
+    w = intermittent(lay, d, consts, ops)
 
     r = evaluate_layer_int(lay, d, plat)
     assert r.feasible and r.design == d
-    assert (r.power_cycles, r.n0, r.ngt0) == (g.npc, g.n0, g.ngt0)
-    assert r.vm_bytes == g.vm * consts["data_size_bytes"]
-    want = {"rb": (E.RB, L.RB), "fd": (e_gt0, l_gt0), "fl": (E.rd(idx), L.rd(idx)), "cp": (e_cp, l_cp),
-            "bd": (e_bd, l_bd), "bl": (E.wr(idx), L.wr(idx))}
-    assert set(r.cost_breakdown) == set(want)
-    for k, (e, lat) in want.items():
+    assert (r.power_cycles, r.n0, r.ngt0, r.vm_bytes) == (w.npc, w.n0, w.ngt0, w.vm_bytes)
+    assert list(r.cost_breakdown) == list(w.breakdown)
+    for k, (e, lat) in w.breakdown.items():
         assert r.cost_breakdown[k] == pytest.approx((e, lat), rel=REL), k
-    assert (r.epc_min_j, r.epc_max_j) == pytest.approx((epc_min, epc_max), rel=REL)
-    assert r.latency_s == pytest.approx(g.n0 * (lpc_min + rc_min) + g.ngt0 * (lpc_max + rc_max), rel=REL)
-    assert r.recharge_s == pytest.approx(g.n0 * rc_min + g.ngt0 * rc_max, rel=REL)
-    assert r.energy_j == pytest.approx(g.n0 * epc_min + g.ngt0 * epc_max, rel=REL)
-    assert r.energy_use_percent == pytest.approx(100 * epc_max / budget, rel=REL)
+    assert (r.epc_min_j, r.epc_max_j) == pytest.approx((w.epc_min, w.epc_max), rel=REL)
+    assert (r.latency_s, r.recharge_s, r.active_s) == pytest.approx((w.latency, w.recharge, w.active), rel=REL)
+    assert (r.energy_j, r.energy_use_percent) == pytest.approx((w.energy, w.energy_use_percent), rel=REL)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from tests.cost_spec_reference import PUBLISHED, PUBLISHED_OPS, currency, geometry, layer, whole_layer
+from tests.cost_spec_reference import PUBLISHED, PUBLISHED_OPS, currency, geometry, intermittent, layer, whole_layer
 from tinas.cost import evaluate, evaluate_design
 from tinas.cost.explorer import LayerCache
 from tinas.cost.network_cost import NetworkCost, StorageUse, storage_use
@@ -105,6 +105,33 @@ def test_feasible_record_carries_storage_and_vm(platform):
     assert cost.designs == TINY_DESIGNS
     assert cost.vm_bytes_max == max(geometry(lay, d).vm * 2 for lay, d in zip(TINY.layers, TINY_DESIGNS))
     assert cost.model_version == "tinas-cost-1" and cost.platform_sha256 == platform.sha256
+
+
+@pytest.mark.parametrize("how", ["explored", "given"])
+def test_intermittent_record_layer_by_layer(platform, how):
+    """Each layer's INT figures (§4.8) and its CONT figures with the same design (§5), from the spec reference."""
+    cost = evaluate(TINY, platform, cache=None) if how == "explored" else evaluate_design(TINY, TINY_DESIGNS, platform)
+    assert cost.designs == TINY_DESIGNS
+    E, L = currency(PUBLISHED, PUBLISHED_OPS, False), currency(PUBLISHED, PUBLISHED_OPS, True)
+    sums = [0.0, 0.0, 0.0, 0]
+    for lay, d, got in zip(TINY.layers, TINY_DESIGNS, cost.layers):
+        w = intermittent(lay, d, PUBLISHED, PUBLISHED_OPS)
+        e, lat = whole_layer(lay, d, E), whole_layer(lay, d, L)
+        assert (got.name, got.design, got.power_cycles, got.vm_bytes) == (lay.name, d, w.npc, w.vm_bytes)
+        assert (got.latency_s, got.active_s, got.recharge_s, got.energy_j, got.energy_use_percent,
+                got.latency_continuous_s) == pytest.approx(
+            (w.latency, w.active, w.recharge, w.energy, w.energy_use_percent, sum(lat)), rel=1e-9)
+        assert list(got.cost_breakdown) == list(w.breakdown) and list(got.continuous_breakdown) == ["fd", "cp", "bd"]
+        for k, pair in w.breakdown.items():
+            assert got.cost_breakdown[k] == pytest.approx(pair, rel=1e-9)
+        for k, ek, lk in zip(("fd", "cp", "bd"), e, lat):
+            assert got.continuous_breakdown[k] == pytest.approx((ek, lk), rel=1e-9)
+        sums = [sums[0] + w.latency, sums[1] + w.recharge, sums[2] + sum(lat), sums[3] + w.npc]
+    t_act = sums[0] - sums[1]
+    assert (cost.latency_intermittent_s, cost.recharge_time_s, cost.active_time_s, cost.latency_continuous_s,
+            cost.imo_percent) == pytest.approx((sums[0], sums[1], t_act, sums[2], 100 * (t_act - sums[2]) / t_act),
+                                               rel=1e-9)
+    assert cost.power_cycles == sums[3] == TINY_5MF[5]
 
 
 def test_continuous_only_record(platform):
