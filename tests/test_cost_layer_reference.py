@@ -31,7 +31,8 @@ D = LayerDesign.parse
 CASES = [
     *((CONV, D(f"4_2_2_2_{o}_S{s}")) for o in ("reuse_I", "reuse_W", "reuse_O") for s in (1, 2)),
     *((CONV1D_S2, D(f"6_1_2_2_{o}_S{s}")) for o in ("reuse_I", "reuse_W", "reuse_O") for s in (1, 2)),
-    *((DW, D(f"2_4_2_1_{o}_S{s}")) for o in ("reuse_I", "reuse_W", "reuse_O") for s in (1, 2)),
+    *((DW, D(f"2_1_2_1_{o}_S{s}")) for o in ("reuse_I", "reuse_W", "reuse_O") for s in (1, 2)),
+    (DW, D("2_4_2_1_reuse_I_S2")),
     *((FC, D(f"1_1_2_4_{o}_S1")) for o in ("reuse_I", "reuse_W", "reuse_O")),
     (BN, D("4_2_2_1_reuse_W_S1")), (BN, D("4_2_2_1_reuse_W_S2")),
     (RELU, D("2_4_2_1_reuse_O_S1")), (RELU, D("2_4_2_1_reuse_O_S3")),

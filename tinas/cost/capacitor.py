@@ -43,7 +43,7 @@ class Capacitor:
         Raises ``CapacitorError`` if any energy is non-positive or exceeds the budget, or the supply
         cannot reach the voltages involved.
         """
-        e = np.asarray(e_pc_j, dtype=float)
+        e = np.asarray(e_pc_j)
         if self.v_sup_v < self.v_on_v or self.v_off_v > self.v_on_v:
             raise CapacitorError(
                 f"supply {self.v_sup_v} V cannot charge to Von {self.v_on_v} V (Voff {self.v_off_v} V)"
