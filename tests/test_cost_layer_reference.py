@@ -7,12 +7,17 @@ capacitor) is a distinct made-up value.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.cost_spec_reference import (
-    PUBLISHED, PUBLISHED_OPS, SCRAMBLED, SCRAMBLED_OPS, currency, geometry, intermittent, layer, profile, whole_layer,
+    PUBLISHED, PUBLISHED_OPS, SCRAMBLED, SCRAMBLED_OPS, currency, geometry, intermittent, layer, per_cycle, profile,
+    whole_layer,
 )
 from tinas.cost.explorer import evaluate_layer_cont, evaluate_layer_int
+from tinas.cost.layer_models import cont_costs, counts, int_costs
+from tinas.cost.primitives import primitives_of
+from tinas.cost.tiling import ORDERS, Dims, full_grid, ifm_tile, single_grid
 from tinas.network import LayerDesign
 from tinas.platform import load_platform
 
@@ -87,3 +92,40 @@ def test_continuous_layer_matches_reference(case, setting):
         assert c.breakdown[k] == pytest.approx((ek, lk), rel=REL), k
     assert c.latency_s == pytest.approx(sum(lat), rel=REL)
     assert c.energy_j == pytest.approx(sum(e), rel=REL)
+
+
+@pytest.mark.parametrize("lay, design, want", [
+    # (Rt, Ct, Mt, Nt, tiles, npc, n0, ngt0), §3.3 by hand; Nt = ceil(N / Tn) for every type (§0)
+    (CONV, "4_2_2_2_reuse_I_S2", (2, 3, 3, 2, 36, 18, 9, 9)),  # ceil(6/4), ceil(6/2), 6/2, 4/2; first 18, /2
+    (CONV, "4_2_2_2_reuse_O_S2", (2, 3, 3, 2, 36, 18, 18, 0)),  # reuse_O: first = 2·3·3 = 18 cycles
+    (DW, "2_1_2_1_reuse_W_S2", (2, 4, 2, 4, 16, 8, 4, 4)),  # tiles 2·4·2; first = Rt·Ct = 8, /2
+    (BN, "4_2_2_1_reuse_W_S2", (2, 2, 2, 4, 8, 4, 4, 0)),  # ceil(6/4), ceil(3/2), 4/2, 4/1
+    (GAP, "2_1_2_1_reuse_O_S1", (2, 2, 2, 4, 8, 8, 8, 0)),  # over the IFM: ceil(4/2), ceil(2/1)
+])
+def test_counts_by_hand(lay, design, want):
+    d = LayerDesign.parse(design)
+    c = counts(lay, Dims.of(lay), single_grid(d.Tr, d.Tc, d.Tm, d.Tn, d.order, d.S))
+    got = (c.Rt, c.Ct, c.Mt, c.Nt, c.tiles, c.npc, c.n0, c.ngt0)
+    assert tuple(int(x[0]) for x in got) == want
+
+
+@pytest.mark.parametrize("lay", [CONV, DW, BN, GAP], ids=lambda l: l.name)
+def test_whole_grid_at_once(lay):
+    """int_costs and cont_costs price every candidate of the grid in one call, as float arrays, each candidate
+    as the reference prices it alone."""
+    plat = load_platform()
+    E, L = primitives_of(plat)
+    d = Dims.of(lay)
+    g = full_grid(lay, d)
+    tri, tci = ifm_tile(lay, d, g)
+    ref_e = currency(PUBLISHED, PUBLISHED_OPS, False)
+    ic, cc = int_costs(lay, d, g, tri, tci, E), cont_costs(lay, d, g, tri, tci, E)
+    for a in (ic.fd_ngt0, ic.fd_n0, ic.cp, ic.bd, cc.fd, cc.cp, cc.bd):
+        assert a.dtype == np.float64 and a.shape == (len(g),)
+    for i in range(0, len(g), 7):
+        des = LayerDesign(Tr=int(g.Tr[i]), Tc=int(g.Tc[i]), Tm=int(g.Tm[i]), Tn=int(g.Tn[i]),
+                          order=ORDERS[int(g.order[i])], S=1)
+        assert (ic.fd_ngt0[i], ic.fd_n0[i], ic.cp[i], ic.bd[i]) == pytest.approx(
+            per_cycle(lay, des, ref_e, latency=False), rel=REL)
+        assert (cc.fd[i], cc.cp[i], cc.bd[i]) == pytest.approx(whole_layer(lay, des, ref_e), rel=REL)
+    assert int_costs(lay, d, g, tri, tci, L).cp.dtype == np.float64

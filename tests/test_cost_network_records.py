@@ -134,6 +134,24 @@ def test_intermittent_record_layer_by_layer(platform, how):
     assert cost.power_cycles == sums[3] == TINY_5MF[5]
 
 
+def test_component_totals(platform):
+    """totals(): each component summed over the network, INT per power cycle × cycles, CONT once per layer."""
+    cost = evaluate_design(TINY, TINY_DESIGNS, platform)
+    L = currency(PUBLISHED, PUBLISHED_OPS, True)
+    want_int, want_cont = dict.fromkeys(("rb", "fd", "fl", "cp", "bd", "bl"), 0.0), dict.fromkeys(("fd", "cp", "bd"), 0.0)
+    for lay, d in zip(TINY.layers, TINY_DESIGNS):
+        w = intermittent(lay, d, PUBLISHED, PUBLISHED_OPS)
+        for k, (_, lat) in w.breakdown.items():
+            want_int[k] += w.npc * lat
+        for k, lat in zip(("fd", "cp", "bd"), whole_layer(lay, d, L)):
+            want_cont[k] += lat
+    assert want_int["rb"] == pytest.approx(28 * 0.055)  # 28 power cycles, 55 ms reboot each
+    got_int, got_cont = cost.totals(), cost.totals("CONT")
+    assert list(got_int) == list(want_int) and list(got_cont) == list(want_cont)
+    assert got_int == pytest.approx(want_int, rel=1e-9) and got_cont == pytest.approx(want_cont, rel=1e-9)
+    assert cost.totals("INT") == got_int
+
+
 def test_continuous_only_record(platform):
     """power="CONT": the same designs under continuous power only; the intermittent fields are −1 (§8: npc 1)."""
     cost = evaluate_design(TINY, TINY_DESIGNS, platform, power="CONT")
