@@ -27,6 +27,7 @@ CONV = layer("conv", "CONV", 0, (4, 6, 6), (6, 6, 6), (6, 4, 3, 3), 1)
 CONV1D_S2 = layer("conv1d", "CONV", 9, (4, 16, 1), (4, 8, 1), (4, 4, 3, 1), 2)
 DW = layer("dw", "CONV", 3, (4, 8, 8), (4, 4, 4), (4, 1, 3, 3), 2)
 FC = layer("fc", "FC", 6, (8, 1, 1), (4, 1, 1), (4, 8, 1, 1), 1)
+FC_TALL = layer("fc_tall", "FC", 6, (8, 3, 1), (4, 1, 1), (4, 8, 3, 1), 1)  # kernel spans the 3-row IFM
 BN = layer("bn", "BN", 4, (4, 6, 3), (4, 6, 3))
 RELU = layer("relu", "RELU", 5, (6, 5, 4), (6, 5, 4))
 ADD = layer("add", "ADD", 8, (4, 4, 6), (4, 4, 6))
@@ -39,6 +40,7 @@ CASES = [
     *((DW, D(f"2_1_2_1_{o}_S{s}")) for o in ("reuse_I", "reuse_W", "reuse_O") for s in (1, 2)),
     (DW, D("2_4_2_1_reuse_I_S2")),
     *((FC, D(f"1_1_2_4_{o}_S1")) for o in ("reuse_I", "reuse_W", "reuse_O")),
+    (FC_TALL, D("1_1_2_4_reuse_O_S1")), (FC_TALL, D("2_1_4_2_reuse_I_S1")),
     (BN, D("4_2_2_1_reuse_W_S1")), (BN, D("4_2_2_1_reuse_W_S2")),
     (RELU, D("2_4_2_1_reuse_O_S1")), (RELU, D("2_4_2_1_reuse_O_S3")),
     (ADD, D("4_4_2_1_reuse_O_S1")), (ADD, D("4_4_2_1_reuse_O_S2")),
