@@ -91,7 +91,7 @@ class Grid:
 def full_grid(layer: Layer, d: Dims, s_values: tuple[int, ...] = (1,)) -> Grid:
     tr, tc, tm, tn, orders = candidate_lists(layer, d)
     mesh = np.meshgrid(tr, tc, tm, tn, orders, s_values, indexing="ij")
-    flat = [m.reshape(-1).astype(np.int64) for m in mesh]
+    flat = [m.ravel().astype(np.int64) for m in mesh]
     return Grid(*flat)
 
 
