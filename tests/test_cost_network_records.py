@@ -255,7 +255,7 @@ def test_supply_that_cannot_charge_is_an_atomicity_failure(platform):
 
 
 def test_layer_cache_is_used(platform):
-    """Layers of equal shape are explored once: TINY's 8 shapes are all different, MIXED-like repeats hit."""
+    """A layer shape is explored once per cache: TINY's 8 layers are 8 shapes, and a second run only hits."""
     cache = LayerCache()
     first = evaluate(TINY, platform, cache=cache)
     assert (cache.misses, cache.hits) == (8, 0)
