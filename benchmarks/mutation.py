@@ -74,9 +74,13 @@ GROUPS = (
           ("tests/test_energy_model.py", "tests/test_energy_model_hand.py"), 240),
     Group("calibration", ("hil/calibration/linear_fit.py", "hil/calibration/metrics.py"),
           ("tests/test_calibration_fit.py",), 120),
+    # the cost model: its formulas against the spec reference (all types, orders, S, two profiles), the network
+    # records and capacitor edges by hand, and the published values (the CLI error tests add nothing here)
     Group("cost_model", ("tinas/cost/capacitor.py", "tinas/cost/primitives.py", "tinas/cost/tiling.py",
                          "tinas/cost/layer_models.py", "tinas/cost/network_cost.py"),
-          ("tests/test_cost_reference.py", "tests/test_cost_solutions.py", "tests/test_cost_errors.py"), 420),
+          ("tests/test_cost_layer_reference.py", "tests/test_cost_network_records.py",
+           "tests/test_cost_candidates_capacitor.py", "tests/test_cost_reference.py", "tests/test_cost_solutions.py"),
+          900),
     # the quantiser by hand-sized unit tests (about a second in all): the export and firmware tests that also
     # cover it re-export per mutant (~10 s each) and ran only 43 of its 706 mutants in 10 minutes
     Group("quantiser", ("tinas/quant/quantize.py", "tinas/quant/ops.py", "tinas/quant/graph.py"),
