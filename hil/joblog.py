@@ -26,7 +26,7 @@ log = logging.getLogger("hil.main_job")
 TIMINGS_FORMAT, TIMINGS_VERSION = "hil.job_timings", 1
 # seconds per unit on an uncontended 2-core VM: the main job of 2026-11-29 19:49 UTC (2.1 min wall, 2 workers)
 # measured at contention x3.0, divided by 3; only a first guess, replaced by each job's own timings.json
-NOMINAL_RATES = {"search": 0.6, "export": 0.1, "runs": 1.0, "calibration": 3.0}
+NOMINAL_RATES = {"search": 0.6, "export": 0.1, "runs": 1.5, "calibration": 3.0}  # runs: 3 twin runs per spec since 21:30
 UNITS = {"search": "training epoch", "export": "network", "runs": "run", "calibration": "job"}
 
 

@@ -74,7 +74,8 @@ def _run(job: JobLog, out: Path, ccap_f: float, latreq_s: float, networks: int, 
 
     n_runs = len(arts) * len(profiles)
     job.begin("runs", f"3/5 runs on the {target}: {len(arts)} networks x {len(profiles)} profiles, "
-                      f"intermittent and continuous", n_runs / max(1, min(workers, n_runs)))
+                      f"intermittent, continuous and the reference without preservation",
+              n_runs / max(1, min(workers, n_runs)))
     specs = [RunSpec(target, a, p, ccap_f, rehm_ohm=rehm_ohm, seed=seed) for a in arts for p in profiles]
     rows, timelines = run_matrix(specs, workers=workers)
     meas = write_table(rows, out / "measurements.csv")

@@ -18,7 +18,7 @@ from tinas.errors import TinasError
 from tinas.records import atomic_path
 
 FORMAT = "hil.measurements"
-VERSION = 1
+VERSION = 2  # 2: a "reference" row (the -DRT_NO_PRESERVATION build, continuous) per run; IMO measured against it
 
 
 class MeasurementError(TinasError):
@@ -37,7 +37,7 @@ class MeasurementRow:
     profile: str
     profile_hash: str
     ccap_f: float
-    power_mode: str  # "intermittent" | "continuous"
+    power_mode: str  # "intermittent" | "continuous" (same build) | "reference" (-DRT_NO_PRESERVATION, continuous)
     latency_s: float
     active_time_s: float
     recharge_time_s: float
@@ -47,7 +47,7 @@ class MeasurementRow:
     compute_cycles: int
     preserve_cycles: int
     recover_cycles: int
-    imo_percent: float  # filled when the intermittent and continuous runs of one pair are known
+    imo_percent: float  # intermittent rows: 100·(active time − reference latency) / active time
     energy_j: float
     output_correct: bool
     wall_time_s: float
@@ -116,7 +116,7 @@ def summary_json(df: pd.DataFrame) -> str:
 
 # -- per-layer records ------------------------------------------------------------------------------
 LAYER_FORMAT = "hil.layer_measurements"
-LAYER_VERSION = 1
+LAYER_VERSION = 2  # 2: a "reference" row (the -DRT_NO_PRESERVATION build, continuous) per run; IMO measured against it
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """The experiment runner: artifacts × power profiles × capacitors on a target, as measurement rows.
 
-Each (artifact, profile, capacitor) runs once under the profile (intermittent) and once under
-continuous power with the same design, which gives the measured IMO exactly as the cost model defines
-it: 100·(active time intermittent − latency continuous) / active time intermittent.
+Each (artifact, profile, capacitor) runs three times with the same design: under the profile
+(intermittent), under continuous power (the same build: its commits still run), and under continuous
+power built with -DRT_NO_PRESERVATION (the ``reference`` row: no commits, no recovery). The measured IMO is
+the original's (docs/original-tinas.md, cost model §5) against that reference, the latency an inference
+would have without any intermittency management:
+100·(active time intermittent − latency of the reference) / active time intermittent.
 """
 
 from __future__ import annotations
@@ -54,9 +57,11 @@ class RunSpec:
 
 
 def _firmware_hash(target) -> str:
+    """The loaded image's hash: the emulator's build, the board's flashed ELF, "host" for the native build."""
     build = getattr(target, "build", None)
-    if build is not None and getattr(build, "elf", None) is not None:
-        return hashlib.sha256(Path(build.elf).read_bytes()).hexdigest()[:16]
+    elf = build.elf if build is not None and getattr(build, "elf", None) is not None else getattr(target, "loaded_elf", None)
+    if elf is not None:
+        return hashlib.sha256(Path(elf).read_bytes()).hexdigest()[:16]
     return "host"
 
 
@@ -76,20 +81,23 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
         model = EnergyModel.from_platform(profile, platform, max_recharge_s=spec.max_recharge_s)
         r_int: RunResult = target.run(model, timeout_s=spec.timeout_s, proactive=spec.proactive)
         r_cont: RunResult = target.run(ContinuousPower(), timeout_s=spec.timeout_s, proactive=False)
+        fw = _firmware_hash(target)
+        target.load(spec.artifact_dir, preservation=False)
+        r_ref: RunResult = target.run(ContinuousPower(), timeout_s=spec.timeout_s, proactive=False)
+        fw_ref = _firmware_hash(target)
     except TinasError as exc:
         target.close()
         raise type(exc)(f"{exc} ({target_id} closed{getattr(target, 'release_note', '')})") from None
     finally:
         target.close()
-    imo = 100.0 * (r_int.active_time_s - r_cont.active_time_s) / r_int.active_time_s if r_int.active_time_s else float("nan")
+    imo = 100.0 * (r_int.active_time_s - r_ref.active_time_s) / r_int.active_time_s if r_int.active_time_s else float("nan")
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    fw = _firmware_hash(target)
     p_w = active_power_w(platform)
     rows = []
-    for mode, r in (("intermittent", r_int), ("continuous", r_cont)):
+    for mode, r in (("intermittent", r_int), ("continuous", r_cont), ("reference", r_ref)):
         rows.append(MeasurementRow(
             run_id=uuid.uuid4().hex[:12], timestamp=now, target_kind=spec.target, target_id=target_id,
-            firmware_hash=fw, artifact_hash=rec.blob_sha256[:16], artifact_name=rec.name, profile=profile.name,
+            firmware_hash=fw_ref if mode == "reference" else fw, artifact_hash=rec.blob_sha256[:16], artifact_name=rec.name, profile=profile.name,
             profile_hash=profile.sha256[:16], ccap_f=platform.ccap_f, power_mode=mode, latency_s=r.latency_s,
             active_time_s=r.active_time_s, recharge_time_s=r.off_time_s, power_cycles=r.power_cycles,
             cpu_cycles=r.cpu_cycles, modelled_cycles=r.modelled_cycles, compute_cycles=r.compute_cycles,
@@ -108,7 +116,7 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
                                              "cont": pred_cont.totals("CONT") if pred_cont.feasible else {}}),
         ))
     layers = []
-    for row, r in zip(rows, (r_int, r_cont)):
+    for row, r in zip(rows, (r_int, r_cont, r_ref)):
         layers += [dataclasses.asdict(x) for x in layer_rows_of(row, r.layer_counters, rec.firmware_layers)]
     # per-layer records (hil.measurements.LayerRow as dicts) ride with the timeline to keep run_spec's shape
     timeline = {"events": [(e.time_s, e.kind, e.layer) for e in r_int.timeline], "voltage": model.history,

@@ -147,8 +147,11 @@ class FrameParser:
         del self.buffer[:1]
 
     def _complete_valid_at(self, i: int) -> bool:
+        """Is the candidate at sync position ``i`` complete with a valid CRC? (Only asked while the head
+        candidate is pending, i.e. the buffer is shorter than 248 bytes: a candidate after it claiming
+        more than MAX_PAYLOAD can never be complete, so its length needs no check of its own.)"""
         b = self.buffer
-        if len(b) < i + 6 or b[i: i + 2] != SYNC or b[i + 2] > MAX_PAYLOAD:
+        if len(b) < i + 8:  # sync, header and CRC of an empty payload
             return False
         n = b[i + 2]
         if len(b) < i + 8 + n:

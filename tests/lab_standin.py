@@ -31,6 +31,7 @@ from pathlib import Path
 
 import serial
 
+from hil.build import build_firmware
 from hil.loader import ACK, LOAD, LOAD_END
 from hil.power.simple import ContinuousPower
 from hil.serial_protocol import FrameParser, encode_frame
@@ -51,7 +52,10 @@ class StandInBoard(logging.Handler):
         self.loader_elf = str(loader_elf)
         self.die_after_frames = die_after_frames
         self.device = device_factory()
+        self.artifact_dir = artifact_dir
         self.device.load(artifact_dir)
+        # the -DRT_NO_PRESERVATION image a board target flashes for the IMO reference run
+        self.reference_elf = str(build_firmware("fr5994", flags=("-DRT_NO_PRESERVATION",)).elf)
         self._master, self._slave = pty.openpty()
         tty.setraw(self._slave)  # no echo, no line editing, before anyone opens it
         self.uart_path = os.ttyname(self._slave)
@@ -107,6 +111,7 @@ class StandInBoard(logging.Handler):
             if not self.powered or self.image != image:
                 return  # switched off or reprogrammed meanwhile: this boot never happened
             self.forwarding = True
+        self.device.load(self.artifact_dir, preservation=image != self.reference_elf)  # what was flashed runs
         self.runs.append(self.device.run(ContinuousPower(), timeout_s=300))
 
     # -- the UART ---------------------------------------------------------------------------------

@@ -65,11 +65,12 @@ def test_local_environment_run_is_bit_exact(tmp_path, artifact):
         board.close()
     assert rc == 0
     df = pd.read_csv(out)
-    assert list(df["power_mode"]) == ["intermittent", "continuous"] and df["output_correct"].all()
+    assert list(df["power_mode"]) == ["intermittent", "continuous", "reference"] and df["output_correct"].all()
     assert board.received_blob == artifact.blob  # the loader step put the model where the device runs it
-    assert len(board.runs) >= 2 and all(r.output_correct for r in board.runs)
+    assert len(board.runs) >= 3 and all(r.output_correct for r in board.runs)
     # what the board reported over the UART is what the device computed (the stand-in's own counters)
-    assert list(df["compute_cycles"]) == [board.runs[-2].compute_cycles, board.runs[-1].compute_cycles]
+    assert list(df["compute_cycles"]) == [r.compute_cycles for r in board.runs[-3:]]
+    assert df["firmware_hash"].iloc[2] != df["firmware_hash"].iloc[0]  # the reference image was flashed
     assert set(df["target_id"]) == {"board-lp0"}
 
 

@@ -90,7 +90,7 @@ def test_hil_run_and_refusals(tmp_path, capsys):
             pytest.xfail(f"fr5994 port: {err.strip()[-300:]}")
         raise AssertionError(err)
     df = pd.read_csv(out)
-    assert list(df["power_mode"]) == ["intermittent", "continuous"] and df["output_correct"].all()
+    assert list(df["power_mode"]) == ["intermittent", "continuous", "reference"] and df["output_correct"].all()
     assert df["power_cycles"].iloc[0] >= 2
     import matplotlib.image
 

@@ -94,7 +94,9 @@ def test_random_failure_cycles_bit_exact(image_artifacts, sweep_budget):
             r = t.run(power, timeout_s=180)
             assert r.output_correct, f"wrong output with failures at {power.failures_at}"
             failures += len(power.failures_at)
-            assert r.off_time_s == pytest.approx(0.2 * len(power.failures_at))
+            # failures during the report after the result are not the inference's off time
+            assert r.off_time_s == pytest.approx(0.2 * (r.power_cycles - 1))
+            assert r.power_cycles - 1 <= len(power.failures_at)
     assert failures >= (20 if sweep_budget == "bounded" else 200)
 
 

@@ -27,11 +27,12 @@ COUNTER = {"tile": "tiles", "commit": "commits", "rd_cmd": "rd_cmds", "rd_byte":
            "wr_byte": "wr_bytes", "mac_call": "lea_calls", "mac_elem": "lea_elems", "el_requant": "op_requant",
            "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div",
            "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems",
-           "conv_pixel": "conv_pix", "conv_tap": "conv_taps"}
+           "conv_pixel": "conv_pix", "conv_tap": "conv_taps", "conv_krow": "conv_krows", "in_row": "in_rows",
+           "out_row": "out_rows"}
 TRUE = {"tile": 900.0, "commit": 4000.0, "rd_cmd": 400.0, "rd_byte": 30.0, "wr_cmd": 450.0, "wr_byte": 33.0,
         "mac_call": 600.0, "mac_elem": 2.0, "el_requant": 50.0, "el_relu": 14.0, "el_add": 120.0, "el_gap": 11.0,
         "el_zero": 9.0, "el_div": 170.0, "mpy_call": 260.0, "mpy_elem": 50.0, "pad_elem": 16.0,
-        "conv_pixel": 900.0, "conv_tap": 80.0}
+        "conv_pixel": 900.0, "conv_tap": 80.0, "conv_krow": 70.0, "in_row": 140.0, "out_row": 160.0}
 
 
 def _random_layers(rng: np.random.Generator, n: int) -> list[tuple[FwLayer, LayerDesign]]:
@@ -125,13 +126,16 @@ NETS = [dict(dataset="DIGITS", width=0.5, resolution=8, blocks=IMAGE_BLOCKS),
         dict(dataset="DIGITS", width=0.6, resolution=8, blocks=([3, 5, 1, True], [1, 3, 2, False], [6, 3, 2, True])),
         dict(dataset="MOTION", width=0.5, resolution=32, blocks=([1, 3, 1, True], [3, 7, 2, True], [4, 5, 2, False]))]
 LAYER_C, BOOT_S, CLK = 2500.0, 0.004, 16e6
+UNTIMED = 550.0  # per commit, outside the runtime's timed span: only in run-level times
 
 
-def _synthetic_tables(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run rows and per-layer rows as a target would write them, with cycles from TRUE."""
+def _synthetic_tables(tmp_path, s1_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run rows and per-layer rows as a target would write them, with cycles from TRUE: each network runs
+    intermittent and continuous, and continuous built without preservation (the reference: no commits)."""
     runs, layers = [], []
     for j, case in enumerate(NETS):
-        designs = alternative_designs(seed=j, **case) if j % 2 else None  # S > 1 separates tiles from commits
+        # S > 1 separates tiles from commits; with s1_only every tile commits and only the reference does
+        designs = alternative_designs(seed=j, **case) if j % 2 and not s1_only else None
         art = make_artifact(tmp_path / f"a{j}", seed=j, designs=designs, **case)
         rec = art.record
         work = 0.0
@@ -142,22 +146,25 @@ def _synthetic_tables(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
             cyc = _cycles(c, TRUE)
             work += cyc
             commits += int(c["commits"][0])
-            for mode in ("continuous", "intermittent"):
+            for mode in ("continuous", "intermittent", "reference"):
                 layers.append({**{k: 0 for k in LAYER_COLUMNS}, "run_id": f"{j}-{mode}", "target_kind": "emulator",
-                               "firmware_hash": "fw", "artifact_hash": f"h{j}", "artifact_name": f"n{j}",
-                               "artifact_dir": str(art.directory), "profile": "p", "ccap_f": 0.005, "power_mode": mode,
-                               "layer": li, "layer_name": fl.name, "kind": fl.kind, "cycles": cyc,
+                               "firmware_hash": "fw-np" if mode == "reference" else "fw", "artifact_hash": f"h{j}",
+                               "artifact_name": f"n{j}", "artifact_dir": str(art.directory), "profile": "p",
+                               "ccap_f": 0.005, "power_mode": mode, "layer": li, "layer_name": fl.name, "kind": fl.kind,
+                               "cycles": cyc - (c["commits"][0] * TRUE["commit"] if mode == "reference" else 0),
                                "format": "hil.layer_measurements", "version": 1})
-        cont = (work + len(fls) * LAYER_C) / CLK + BOOT_S
+        cont = (work + len(fls) * LAYER_C + commits * UNTIMED) / CLK + BOOT_S
+        ref = cont - commits * (TRUE["commit"] + UNTIMED) / CLK  # the same run without a single commit
         act = cont + commits * BOOT_S  # proactive shutdown: one boot per commit, plus the first
-        for mode, a, pc in (("continuous", cont, 1), ("intermittent", act, commits + 1)):
+        for mode, a, pc in (("continuous", cont, 1), ("intermittent", act, commits + 1), ("reference", ref, 1)):
             runs.append({**{k: 0 for k in COLUMNS}, "run_id": f"{j}-{mode}", "target_kind": "host", "target_id": "t",
-                         "firmware_hash": "fw", "artifact_hash": f"h{j}", "artifact_name": f"n{j}", "profile": "p",
+                         "firmware_hash": "fw-np" if mode == "reference" else "fw", "artifact_hash": f"h{j}",
+                         "artifact_name": f"n{j}", "profile": "p",
                          "ccap_f": 0.005, "power_mode": mode, "active_time_s": a, "power_cycles": pc,
-                         "imo_percent": 100 * (act - cont) / act if mode == "intermittent" else 0.0,
+                         "imo_percent": 100 * (act - ref) / act if mode == "intermittent" else 0.0,
                          "output_correct": True, "cost_model_version": "firmware-cost-1",
                          "proactive": int(mode == "intermittent"),
-                         "artifact_dir": str(art.directory), "format": "hil.measurements", "version": 1})
+                         "artifact_dir": str(art.directory), "format": "hil.measurements", "version": 2})
     layers_df = pd.DataFrame(layers)
     layers_df["target_kind"] = "host"
     return pd.DataFrame(runs), layers_df
@@ -173,6 +180,7 @@ def test_lono_predicts_held_out_networks_from_constants_alone(tmp_path):
         assert fw[f"{p}_cycles"] == pytest.approx(TRUE[p], rel=1e-4), p
     assert fw["boot_time_s"] == pytest.approx(BOOT_S, rel=1e-4)
     assert fw["layer_cycles"] == pytest.approx(LAYER_C, rel=1e-3)
+    assert fw["commit_untimed_cycles"] == pytest.approx(UNTIMED, rel=1e-3)
     r = res.runs
     ints = r[r["power_mode"] == "intermittent"]
     assert np.allclose(ints["after_active_s"], ints["active_time_s"], rtol=1e-4)
@@ -180,6 +188,27 @@ def test_lono_predicts_held_out_networks_from_constants_alone(tmp_path):
     assert np.allclose(ints["after_imo"], ints["imo_percent"], atol=1e-3)
     lt = res.layers[res.layers["power_mode"] == "continuous"]
     assert np.allclose(lt["after_s"], lt["measured_s"], rtol=1e-4)
+    refs = r[r["power_mode"] == "reference"]
+    assert np.allclose(refs["after_reference_s"], refs["active_time_s"], rtol=1e-4)
+
+
+def test_reference_runs_separate_the_commit_from_the_tile(tmp_path):
+    """Every design commits after each tile (S = 1): tiles and commits are collinear in the preserving
+    build's rows, and only the reference build (no commits) tells their costs apart."""
+    runs, layers = _synthetic_tables(tmp_path, s1_only=True)
+    fw = dict(calibrate_lono(runs, layers, load_platform()).final.platform.firmware)
+    assert fw["commit_cycles"] == pytest.approx(TRUE["commit"], rel=1e-3)
+    assert fw["tile_cycles"] == pytest.approx(TRUE["tile"], rel=1e-3)
+    keep = runs["power_mode"] != "reference"
+    blind = dict(calibrate_lono(runs[keep], layers[layers["power_mode"] != "reference"], load_platform())
+                 .final.platform.firmware)
+    assert blind["tile_cycles"] + blind["commit_cycles"] == pytest.approx(TRUE["tile"] + TRUE["commit"], rel=1e-3)
+
+
+def test_tables_measured_against_the_preserving_build_are_refused(tmp_path):
+    runs, layers = _synthetic_tables(tmp_path)
+    with pytest.raises(CalibrationError, match="version 1"):
+        check_inputs(runs.assign(version=1), layers)
 
 
 def test_mixed_firmware_and_too_few_networks_are_refused(tmp_path):
@@ -254,3 +283,32 @@ def test_trace_prediction_brown_outs_match_the_energy_balance():
     assert r.completed
     assert r.power_cycles >= np.floor(en.sum() / per_cycle)
     assert r.power_cycles <= np.ceil(en.sum() / (per_cycle - en.max() - k_boot)) + 1
+
+
+def test_drain_browns_out_where_the_energy_balance_says():
+    """One long segment at 6 mW from the 470 µF capacitor under a constant 2 mW source: the power fails
+    after t = E_usable / (6 mW − 2 mW − leak), E_usable = C·(Von² − Voff²)/2, the leak C·V²/RC between
+    0 and its value at Von (the drain takes it at chunk boundaries, as the twin's target does)."""
+    from hil.calibration.trace_predict import _Drain
+    from hil.power.energy_model import LEAK_RC_S, EnergyModel
+    from hil.power.profile import load_profile
+
+    p = load_platform().with_capacitor(470e-6)
+    model = EnergyModel.from_platform(load_profile("constant_weak"), p)
+    d = _Drain(model, 16e6)
+    model.mark_on()
+    d.power_on()
+    cycles = 16e6 * 10.0  # 10 s: far longer than the capacitor lasts
+    ran, out = d.run(cycles, 6e-3 * 10.0)
+    e_u = 0.5 * 470e-6 * (p.v_on_v**2 - p.v_off_v**2)
+    leak = 470e-6 * p.v_on_v**2 / LEAK_RC_S
+    assert out
+    assert e_u / (4e-3 + leak) <= ran / 16e6 <= e_u / 4e-3
+    # the segment's work split in two pieces browns out at the same cycle
+    model2 = EnergyModel.from_platform(load_profile("constant_weak"), p)
+    d2 = _Drain(model2, 16e6)
+    model2.mark_on()
+    d2.power_on()
+    a, out_a = d2.run(cycles / 40, 6e-3 * 0.25)
+    b, out_b = d2.run(cycles, 6e-3 * 10.0)
+    assert not out_a and out_b and a + b == pytest.approx(ran, abs=1.0)

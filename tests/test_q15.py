@@ -65,6 +65,14 @@ def test_quantize_input_hand_values():
     assert q15.quantize_input(np.array([0.9])).dtype == np.int16
 
 
+def test_quantize_input_saturates_whatever_the_float_type():
+    # out-of-range inputs clamp to the int16 ends; half-precision inputs too (4·32768 = 131072 exceeds
+    # float16's largest finite 65504, so the scaling must not happen in float16); float32 scales exactly
+    for dtype in (np.float16, np.float32, np.float64):
+        x = np.array([4.0, -4.0, 0.5, -1.0], dtype=dtype)
+        assert q15.quantize_input(x).tolist() == [32767, -32768, 16384, -32768], dtype
+
+
 def test_negative_shift_is_refused():
     with pytest.raises(ValueError, match="^negative shifts are not part of the arithmetic$"):
         q15.rshift_round(4, -1)

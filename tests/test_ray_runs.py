@@ -45,9 +45,9 @@ def test_ray_matrix_equals_local_matrix(cluster, tmp_path):
     assert hil_main([*args, "--ray", "--out", str(tmp_path / "ray.csv")]) == 0
     local, remote = pd.read_csv(tmp_path / "local.csv"), pd.read_csv(tmp_path / "ray.csv")
     cols = [c for c in local.columns if c not in PER_RUN]
-    assert list(local.columns) == list(remote.columns) and len(local) == 4
+    assert list(local.columns) == list(remote.columns) and len(local) == 6  # 2 profiles x 3 rows
     pd.testing.assert_frame_equal(local[cols], remote[cols])
-    assert list(remote["profile"]) == ["thevenin_tinas"] * 2 + ["square_wave"] * 2  # spec order kept
+    assert list(remote["profile"]) == ["thevenin_tinas"] * 3 + ["square_wave"] * 3  # spec order kept
     assert remote["output_correct"].all()
 
 

@@ -134,7 +134,7 @@ def test_chain_bounded(chain_env):
     assert means == pytest.approx([expect_mw, expect_mw], rel=0.01)
     assert "outputs correct" in outs[9]
     runs = (d / "runs/m.csv").read_text().splitlines()
-    assert len(runs) == 1 + 4  # 2 profiles x (intermittent + continuous)
+    assert len(runs) == 1 + 6  # 2 profiles x (intermittent, continuous, reference)
 
 
 @pytest.mark.slow

@@ -107,3 +107,27 @@ def test_block_probabilities_edges():
 def test_unknown_score_kind_is_named():
     with pytest.raises(ValueError, match="unknown score type 'ACC_FOO'"):
         score("ACC_FOO", 1, 1, 1, 1)
+
+
+class _Draws:
+    """A stand-in generator returning set uniform draws (and the first value for choices)."""
+
+    def __init__(self, *draws: float) -> None:
+        self.draws = list(draws)
+
+    def random(self) -> float:
+        return self.draws.pop(0)
+
+    def choice(self, values):
+        return values[0]
+
+
+def test_a_draw_equal_to_the_probability_does_not_select():
+    """numpy's random() lies in [0, 1): with "draw < p" a block is chosen with probability exactly p, so a
+    probability 0 never selects even on a draw of 0.0, and a draw of exactly 0.5 falls in crossover's second half."""
+    cfg = SubnetConfig(width=1.0, resolution=64, blocks=tuple(BlockChoice.from_list([1, 3, 1, False]) for _ in range(2)))
+    values = {"exp": [6], "kernel": [7], "layers": [3], "skip": [True]}
+    assert mutate(cfg, [0.0, 0.25], values, _Draws(0.0, 0.25)) == cfg
+    assert mutate(cfg, [0.0, 0.25], values, _Draws(0.0, 0.2)).blocks[1] == BlockChoice.from_list([6, 7, 3, True])
+    a, b = cfg, SubnetConfig(width=1.0, resolution=64, blocks=(BlockChoice.from_list([6, 7, 3, True]),) * 2)
+    assert crossover(a, b, _Draws(0.5, 0.4999)).blocks == (b.blocks[0], a.blocks[1])

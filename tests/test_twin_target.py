@@ -79,7 +79,9 @@ def test_failures_at_chosen_cycles_bit_exact(target):
     assert r.output_correct and r.power_cycles > 2
     # each failure happened at its budget, to the instruction (no MSP430 instruction exceeds 6 cycles)
     assert all(0 <= got - want < 6 for got, want in zip(power.failures_at, budgets))
-    assert r.off_time_s == pytest.approx(0.05 * len(power.failures_at))
+    # off time counts the failures before the result (those during the report after it are not the inference's)
+    assert r.off_time_s == pytest.approx(0.05 * (r.power_cycles - 1))
+    assert target.last_machine_stats["power_cycles_with_report"] == len(power.failures_at) + 1
 
 
 @pytest.mark.parametrize("profile, cap", [("thevenin_tinas.csv", 100e-6), ("square_wave.csv", 470e-6)])
@@ -88,7 +90,9 @@ def test_energy_model_run_exact_ledger(target, profile, cap):
     model = EnergyModel.from_platform(load_profile(os.path.join(PROFILES, profile)), platform)
     r = target.run(model, timeout_s=300)
     assert r.output_correct
-    assert model.ledger.consumed_j == pytest.approx(r.energy_j, rel=1e-9)  # the model drew what the twin measured
+    whole = target.last_machine_stats["energy_j_with_report"]  # the inference and the report after it
+    assert model.ledger.consumed_j == pytest.approx(whole, rel=1e-9)  # the model drew what the twin measured
+    assert r.energy_j < whole
     assert abs(model.balance_error_j()) < 1e-12 * max(1.0, model.ledger.harvested_j * 1e6)
     # a power failure happens at Voff: the capacitor never ends a power cycle far below it
     assert min(v for _, v, _ in model.history) > platform.v_off_v - 0.01
@@ -144,3 +148,37 @@ def test_poll_fast_forward_changes_nothing_but_work(target, arts):
             got.append((m.cycle, m.instructions, m.fram_cache_stats(), m.energy_j, m.extfram.tobytes(), m.skipped_cycles))
     (a, b) = got
     assert a[:5] == b[:5] and a[5] > 0 and b[5] == 0
+
+
+def test_latency_ends_when_the_result_is_ready_and_the_report_resumes(arts):
+    """The inference ends at P1.0's rise (result in NVM); the per-layer report follows it. A power failure
+    in the middle of the report neither repeats the inference nor changes its measured figures, and every
+    layer is still reported."""
+    with EmulatorTarget(seed=6) as t:
+        t.load(arts["brownout"])
+        ref = t.run(ContinuousPower(), timeout_s=120)
+        whole = t.last_machine_stats["cycles_with_report"]
+        n_layers = len(ref.layer_counters)
+        assert whole > ref.cpu_cycles  # the report after the result is not in the latency
+        cut = ref.cpu_cycles + (whole - ref.cpu_cycles) // 2
+        r = t.run(FixedBudgetPower([cut, 10**9], off_time_s=0.1), timeout_s=120)
+        assert r.output_correct and r.power_cycles == 1 and r.off_time_s == 0.0
+        assert r.cpu_cycles == ref.cpu_cycles
+        assert t.last_machine_stats["power_cycles_with_report"] == 2
+        assert r.layer_counters == ref.layer_counters and len(r.layer_counters) == n_layers
+
+
+def test_reference_build_runs_the_same_tiles_without_commits(arts):
+    """-DRT_NO_PRESERVATION (the IMO reference): same output and tiles, no commits, and faster than the
+    preserving build under continuous power by at least one SPI write of a progress slot per commit."""
+    with EmulatorTarget(seed=1) as t:
+        t.load(arts["brownout"])
+        keep = t.run(ContinuousPower(), timeout_s=120)
+        t.load(arts["brownout"], preservation=False)
+        ref = t.run(ContinuousPower(), timeout_s=120)
+    assert ref.output_correct and keep.output_correct
+    assert [c["tiles"] for c in ref.layer_counters] == [c["tiles"] for c in keep.layer_counters]
+    assert all(c["commits"] == 0 for c in ref.layer_counters)
+    commits = sum(c["commits"] for c in keep.layer_counters)
+    # a commit writes a 16-byte slot through the SPI (8 SCLK per byte at no more than MCLK): >= 128 cycles
+    assert keep.cpu_cycles - ref.cpu_cycles >= commits * 16 * 8

@@ -72,7 +72,7 @@ CAPACITOR_UNITS: dict[str, str] = {
 # without it can only be used with the original cost model.
 FIRMWARE_PRIMITIVES = ("tile", "commit", "rd_cmd", "rd_byte", "wr_cmd", "wr_byte", "mac_call", "mac_elem",
                        "el_requant", "el_relu", "el_add", "el_gap", "el_zero", "el_div", "mpy_call", "mpy_elem",
-                       "pad_elem", "conv_pixel", "conv_tap", "layer")
+                       "pad_elem", "conv_pixel", "conv_tap", "conv_krow", "in_row", "out_row", "layer")
 FIRMWARE_UNITS: dict[str, str] = {
     **{f"{k}_cycles": "cycles" for k in FIRMWARE_PRIMITIVES},
     **{f"{k}_energy_j": "J" for k in FIRMWARE_PRIMITIVES},
@@ -80,6 +80,8 @@ FIRMWARE_UNITS: dict[str, str] = {
     "boot_energy_j": "J",
     "resume_cycles": "cycles",  # what a boot that resumes inside a layer repeats: the layer table, the tile grid
     "resume_energy_j": "J",
+    "commit_untimed_cycles": "cycles",  # per commit, after the runtime's timed span: the preserve counter's own NVM write
+    "commit_untimed_energy_j": "J",
 }
 COST_MODELS = ("tinas2025", "firmware")
 OVERHEAD_KEYS = (

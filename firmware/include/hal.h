@@ -59,6 +59,16 @@ uint16_t hal_uart_read(uint8_t *buf, uint16_t n);
  * power-up (board/twin: raise P5.0 and sleep in LPM4; host: exit, the harness treats it as power-off). */
 void hal_power_yield(void);
 
+/* Called inside long CPU-only loops (no other HAL call for tens of thousands of cycles): a port whose
+ * cycle counter is a narrow timer extended in software updates the extension here; others do nothing.
+ * It must not change hal_cycles_now()'s reading. */
+void hal_keep_time(void);
+
+/* The result is in NVM: the inference's latency ends here (board/twin: P1.0 rises, the edge a logic
+ * analyser or the twin's pin watch times). Telemetry (the per-layer report) follows it, outside the
+ * measured inference. Returns. */
+void hal_result_ready(void);
+
 /* Inference complete (status 0) or stopped: signal it (GPIO/breakpoint/exit) and never return. */
 void hal_done(uint16_t status);
 

@@ -74,6 +74,7 @@ static inline int32_t rt_vmac(const int16_t *a, const int16_t *b, uint16_t n)
 void rt_cnt_recover(const rt_header *H, int parity, uint16_t layer, uint32_t boot_count); /* parity < 0: nothing committed */
 void rt_cnt_layer_start(uint16_t layer, uint32_t boot_count); /* a layer begins at tile 0 in this boot */
 void rt_cnt_commit(const rt_header *H, uint32_t seq, uint32_t boot_count); /* before commit seq's slot is written */
-void rt_cnt_layer_end(const rt_header *H);              /* writes the finished entry, sends the LAYER-end frame */
+void rt_cnt_layer_end(const rt_header *H);              /* writes the finished entry to NVM (no UART: see rt_engine.c) */
+void rt_cnt_report(const rt_header *H, uint16_t layer); /* sends a finished entry as a LAYER frame */
 
 #endif

@@ -12,7 +12,7 @@
 
 enum rt_frame_type {
     RT_FRAME_BOOT = 0x01,   /* boot_count u32 */
-    RT_FRAME_LAYER = 0x02,  /* layer u16, status u8 (0 started, 1 finished) */
+    RT_FRAME_LAYER = 0x02,  /* layer u16, status u8 (1 finished), counters: the report after the result */
     RT_FRAME_RESULT = 0x03, /* output crc32 u32, output length u16 */
     RT_FRAME_DONE = 0x04,   /* compute, preserve, recover cycles u32 x3, boot_count u32 */
     RT_FRAME_LOG = 0x05,    /* text */

@@ -61,7 +61,7 @@ typedef struct {
     uint32_t recover_cycles;
     uint32_t output_crc;
     uint32_t tiles_done;
-    uint32_t reserved;
+    uint32_t reported; /* layers whose counters were sent after the inference (the report resumes here) */
 } rt_ctrl;
 
 _Static_assert(sizeof(rt_header) == 40, "rt_header layout");
@@ -71,5 +71,6 @@ _Static_assert(sizeof(rt_ctrl) == 64, "rt_ctrl layout");
 _Static_assert(offsetof(rt_layer, Tr) == 20, "rt_layer.Tr");
 _Static_assert(offsetof(rt_layer, in_off) == 32, "rt_layer.in_off");
 _Static_assert(offsetof(rt_ctrl, boot_count) == 32, "rt_ctrl.boot_count");
+_Static_assert(offsetof(rt_ctrl, reported) == 60, "rt_ctrl.reported");
 
 #endif

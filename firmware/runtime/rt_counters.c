@@ -44,13 +44,19 @@ void rt_cnt_commit(const rt_header *H, uint32_t seq, uint32_t boot_count)
 
 void rt_cnt_layer_end(const rt_header *H)
 {
-    uint8_t b[3 + sizeof rt_cnt];
-    const uint8_t *p = (const uint8_t *)&rt_cnt;
     hal_nvm_write(area(H, 2u + rt_cnt.layer), &rt_cnt, sizeof rt_cnt);
-    b[0] = (uint8_t)rt_cnt.layer;
-    b[1] = (uint8_t)(rt_cnt.layer >> 8);
+}
+
+void rt_cnt_report(const rt_header *H, uint16_t layer)
+{
+    rt_counters c;
+    uint8_t b[3 + sizeof c];
+    const uint8_t *p = (const uint8_t *)&c;
+    hal_nvm_read(area(H, 2u + layer), &c, sizeof c);
+    b[0] = (uint8_t)layer;
+    b[1] = (uint8_t)(layer >> 8);
     b[2] = 1;
     /* little-endian on every port (MSP430 and x86), as the frame format requires */
-    for (uint16_t i = 0; i < sizeof rt_cnt; i++) b[3 + i] = p[i];
+    for (uint16_t i = 0; i < sizeof c; i++) b[3 + i] = p[i];
     rt_frame_send(RT_FRAME_LAYER, b, (uint8_t)sizeof b);
 }

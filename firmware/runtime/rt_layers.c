@@ -209,7 +209,12 @@ static void gap_tile(const rt_header *H, const rt_layer *L, const rt_grid *g, co
         int32_t hw = (int32_t)L->in_h * L->in_w;
         rt_cnt.op_div += tm;
         rt_cnt.op_requant += tm;
-        for (uint16_t m = 0; m < tm; m++) stage16[m] = rt_sat16(rt_rshift_round(rt_div_round(stage[m], hw), L->shift));
+        /* up to 256 software divisions without another HAL call: hal_keep_time() in each keeps a port whose
+         * cycle counter is a 16-bit timer extended by polling (fr5994) from missing a wrap */
+        for (uint16_t m = 0; m < tm; m++) {
+            stage16[m] = rt_sat16(rt_rshift_round(rt_div_round(stage[m], hw), L->shift));
+            hal_keep_time();
+        }
         rt_nvm_write(L->out_off + (uint32_t)m0 * 2u, stage16, (uint16_t)(tm * 2u));
     } else {
         rt_nvm_write(psum_addr(H, L, (uint16_t)((k + 1u) & 1u), m0), stage, (uint16_t)(tm * 4u));

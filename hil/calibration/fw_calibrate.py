@@ -5,6 +5,8 @@
    points when given (``fw_fit.fit_bounded``).
 2. Per-layer and per-boot time: bounded least squares of each run's active time minus the predicted layer
    work against the number of layers and the PREDICTED power cycles.
+   Rows of the reference build (-DRT_NO_PRESERVATION, continuous power) enter both fits with their commits
+   at zero: they identify the commit's cost apart from the tile's.
 3. Every quantity of a held-out network is then predicted by the calibrated model alone
    (``trace_predict.predict_run``): continuous latency, active time, power cycles (trace-aware on targets
    with an energy model) and IMO. Measurements enter only the fit, never a prediction.
@@ -34,7 +36,7 @@ from tinas.network import LayerDesign
 from tinas.platform import FIRMWARE_PRIMITIVES, Platform, Provenance
 
 LAYER_PRIMS = FIRMWARE_PRIMITIVES[:-1]  # what a layer's measured cycles contain (not the per-layer cost)
-QUANTITIES = ("continuous_latency", "active_time", "power_cycles", "imo")
+QUANTITIES = ("continuous_latency", "reference_latency", "active_time", "power_cycles", "imo")
 MIN_NETWORKS = 3
 
 
@@ -71,12 +73,17 @@ def artifact_model(directory: str, base: Platform) -> _Art:
 
 def check_inputs(runs: pd.DataFrame, layers: pd.DataFrame) -> None:
     """Refuse what cannot be calibrated together, naming it."""
+    if "version" in runs and len(runs) and (runs["version"].astype(int) < 2).any():
+        raise CalibrationError("run rows of measurement table version 1 measured IMO against the preserving build under "
+                               "continuous power and carry no reference rows (-DRT_NO_PRESERVATION); re-run `hil run`")
     for df, what in ((runs, "run rows"), (layers, "per-layer rows")):
+        ref = df["power_mode"].astype(str) == "reference"
         for col, label in (("firmware_hash", "firmware builds"), ("target_kind", "target kinds")):
-            vals = sorted(df[col].astype(str).unique()) if len(df) else []
-            if len(vals) > 1:
-                raise CalibrationError(f"{what} mix {len(vals)} {label} ({', '.join(vals)}); calibrate each separately "
-                                       f"so their constants are not averaged")
+            for part, tag in ((df[~ref], ""), (df[ref], " (reference runs)")):  # the reference is its own build
+                vals = sorted(part[col].astype(str).unique()) if len(part) else []
+                if len(vals) > 1:
+                    raise CalibrationError(f"{what}{tag} mix {len(vals)} {label} ({', '.join(vals)}); calibrate each "
+                                           f"separately so their constants are not averaged")
     vals = sorted(runs["cost_model_version"].astype(str).unique())
     if len(vals) > 1:
         raise CalibrationError(f"run rows mix {len(vals)} cost-model versions ({', '.join(vals)}); re-run or filter them")
@@ -91,12 +98,24 @@ def check_inputs(runs: pd.DataFrame, layers: pd.DataFrame) -> None:
                                f"{MIN_NETWORKS} — no profile written")
 
 
+COMMIT = LAYER_PRIMS.index("commit")
+
+
+def _counts(a: _Art, reference: bool) -> np.ndarray:
+    """A network's per-layer counts; the reference build (-DRT_NO_PRESERVATION) commits nothing."""
+    if not reference:
+        return a.X
+    X = a.X.copy()
+    X[:, COMMIT] = 0
+    return X
+
+
 def _layer_points(layers: pd.DataFrame, base: Platform) -> tuple[np.ndarray, np.ndarray, list[str]]:
     X, y, arts = [], [], []
     for d, grp in layers.groupby("artifact_dir"):
         a = artifact_model(str(d), base)
         for _, r in grp.iterrows():
-            X.append(a.X[int(r["layer"])])
+            X.append(_counts(a, r["power_mode"] == "reference")[int(r["layer"])])
             y.append(float(r["cycles"]))
             arts.append(str(r["artifact_hash"]))
     return np.array(X), np.array(y), arts
@@ -128,15 +147,18 @@ def _micro_points(micro: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
 @dataclass
 class FirmwareFit:
     primitives: BoundedFit
-    overhead: BoundedFit  # layer_cycles, boot_time_s
+    overhead: BoundedFit  # OVERHEAD_NAMES: per layer, per boot, per resume, per commit outside the timed span
     platform: Platform
     power_w: float | None = None  # mean active power fitted from metered energy (None: the profile's)
+    group_w: dict[str, float] | None = None  # power while each engine group works (POWER_GROUPS), fitted likewise
 
 
 def fit_layers(layers: pd.DataFrame) -> pd.DataFrame:
-    """The per-layer rows the per-primitive fit uses: continuous runs when there are any (an intermittent
-    run's layers on the host restart cold in a new process every batch)."""
-    cont = layers[layers["power_mode"] == "continuous"]
+    """The per-layer rows the per-primitive fit uses: continuous runs (both builds) when there are any (an
+    intermittent run's layers on the host restart cold in a new process every batch). The reference build's
+    layers run the same tiles without commits, which separates the commit's cost from the tile's when every
+    design commits after each tile (S = 1)."""
+    cont = layers[layers["power_mode"].isin(("continuous", "reference"))]
     return cont if len(cont) else layers
 
 
@@ -151,27 +173,29 @@ def fit(runs: pd.DataFrame, layers: pd.DataFrame, base: Platform, micro: pd.Data
     prim = fit_bounded(X, y, LAYER_PRIMS, k.cycles[:-1], what="per-primitive cycles", floor=min_cycles)
     clk = k.clock_hz
     power_w = _metered_power(runs)
+    group_w = _group_power(runs, base, prim.theta)
     # run level: active time − predicted layer work = per-layer cost × layers + boot time × power cycles
     # the predicted power cycles depend on the boot's energy in the brown-out regime: iterate to a fixed point
-    layer_c, boot_s, resume_c = k.cycles[-1], k.boot_time_s, k.resume_cycles
+    theta = np.array([k.cycles[-1], k.boot_time_s, k.resume_cycles, k.commit_untimed_cycles])
     for _ in range(4):
-        tmp = _with(base, prim.theta, layer_c, boot_s, power_w=power_w, resume_cycles=resume_c)
+        tmp = _with(base, prim.theta, *theta, power_w=power_w, group_w=group_w)
         Xr, yr, work = [], [], []
         for _, r in runs.iterrows():
             a = artifact_model(str(r["artifact_dir"]), base)
-            work.append(float(a.X.sum(axis=0) @ prim.theta) / clk)
+            X = _counts(a, r["power_mode"] == "reference")
+            work.append(float(X.sum(axis=0) @ prim.theta) / clk)
             pc, mid = _predicted_pc(r, a, tmp)
-            Xr.append([len(a.kinds) / clk, pc, mid / clk])
+            Xr.append([len(a.kinds) / clk, pc, mid / clk, X[:, COMMIT].sum() / clk])
             yr.append(float(r["active_time_s"]))
-        ovh = fit_bounded(np.array(Xr), np.array(yr), ("layer_cycles", "boot_time_s", "resume_cycles"),
-                          np.array([k.cycles[-1], k.boot_time_s, k.resume_cycles]),
-                          what="per-layer, per-boot and per-resume time", offset=np.array(work))
-        if (abs(ovh.theta[1] - boot_s) <= 1e-6 * max(boot_s, 1e-12) and abs(ovh.theta[0] - layer_c) <= 1e-6 * max(layer_c, 1.0)
-                and abs(ovh.theta[2] - resume_c) <= 1e-6 * max(resume_c, 1.0)):
+        ovh = fit_bounded(np.array(Xr), np.array(yr), OVERHEAD_NAMES, np.array([k.cycles[-1], k.boot_time_s,
+                          k.resume_cycles, k.commit_untimed_cycles]),
+                          what="per-layer, per-boot, per-resume and untimed per-commit time", offset=np.array(work))
+        done = np.all(np.abs(ovh.theta - theta) <= 1e-6 * np.maximum(np.abs(theta), [1.0, 1e-12, 1.0, 1.0]))
+        theta = ovh.theta
+        if done:
             break
-        layer_c, boot_s, resume_c = ovh.theta
-    new = _with(base, prim.theta, ovh.theta[0], ovh.theta[1], provenance, power_w=power_w, resume_cycles=ovh.theta[2])
-    return FirmwareFit(prim, ovh, new, power_w)
+    new = _with(base, prim.theta, *ovh.theta, provenance=provenance, power_w=power_w, group_w=group_w)
+    return FirmwareFit(prim, ovh, new, power_w, group_w)
 
 
 def _metered_power(runs: pd.DataFrame) -> float | None:
@@ -185,9 +209,46 @@ def _metered_power(runs: pd.DataFrame) -> float | None:
     return float(e[ok].sum() / t[ok].sum()) if ok.sum() else None
 
 
+OVERHEAD_NAMES = ("layer_cycles", "boot_time_s", "resume_cycles", "commit_untimed_cycles")
+# Primitives by the engine whose current dominates while they run (the rest, and every per-layer, per-boot
+# and per-resume cost, is CPU work): the twin's and a board's power differ by ±5 % between networks with
+# the mix of these, which moves a brown-out by as much.
+POWER_GROUPS = {"nvm": ("rd_cmd", "rd_byte", "wr_cmd", "wr_byte", "commit"), "lea": ("mac_call", "mac_elem", "pad_elem"),
+                "mpy": ("mpy_call", "mpy_elem")}
+GROUP_OF = {p: g for g, ps in POWER_GROUPS.items() for p in ps}
+
+
+def _group_power(runs: pd.DataFrame, base: Platform, theta: np.ndarray) -> dict[str, float] | None:
+    """Power of each engine group (W) from the training runs' metered energy: non-negative least squares
+    of each continuous-power run's energy against its predicted cycles per group (the CPU group takes the
+    rest of the run's measured cycles). None without enough metered runs (host)."""
+    if "energy_j" not in runs:
+        return None
+    rows, y = [], []
+    clk = base.cpu_clock_hz
+    idx = {g: [LAYER_PRIMS.index(p) for p in ps] for g, ps in POWER_GROUPS.items()}
+    for _, r in runs[runs["power_mode"].isin(("continuous", "reference"))].iterrows():
+        e = pd.to_numeric(r["energy_j"], errors="coerce")
+        if not (np.isfinite(e) and e > 0 and r["active_time_s"] > 0):
+            continue
+        cyc = _counts(artifact_model(str(r["artifact_dir"]), base), r["power_mode"] == "reference").sum(axis=0) * theta
+        g = [float(cyc[i].sum()) for i in idx.values()]
+        rows.append([*g, max(float(r["active_time_s"]) * clk - sum(g), 0.0)])
+        y.append(float(e))
+    if len(rows) < 2 * (len(POWER_GROUPS) + 1):
+        return None
+    from scipy.optimize import nnls
+
+    w, _ = nnls(np.array(rows) / clk, np.array(y))
+    if not (w > 0).all():
+        return None  # a group the data cannot price: keep the single mean power
+    return {**dict(zip(POWER_GROUPS, map(float, w[:-1]))), "cpu": float(w[-1])}
+
+
 def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: float,
+          resume_cycles: float | None = None, commit_untimed_cycles: float | None = None,
           provenance: Provenance | None = None, power_w: float | None = None,
-          resume_cycles: float | None = None) -> Platform:
+          group_w: dict[str, float] | None = None) -> Platform:
     """A profile with fitted cycles; the energies follow from them at the device's active power, because
     no target here meters energy per primitive: the power fitted from the training runs' metered energy
     when the target meters it (the profile's op_add energy is rescaled to it, so the source models of the
@@ -200,11 +261,16 @@ def _with(base: Platform, prim_cycles: np.ndarray, layer_cycles: float, boot_s: 
     if power_w is not None:
         upd["op_add_energy_j"] = power_w * base.op_add_cycles / base.cpu_clock_hz
     j_per_cycle = (active_power_w(base) if power_w is None else power_w) / base.cpu_clock_hz
-    upd |= {f"{p}_energy_j": v * j_per_cycle for p, v in zip(LAYER_PRIMS, prim_cycles)}
-    upd["layer_energy_j"] = float(layer_cycles) * j_per_cycle
-    upd["boot_energy_j"] = float(boot_s) * j_per_cycle * base.cpu_clock_hz
+    jpc = {g: w / base.cpu_clock_hz for g, w in group_w.items()} if group_w else {}
+    cpu = jpc.get("cpu", j_per_cycle)
+    upd |= {f"{p}_energy_j": v * jpc.get(GROUP_OF.get(p, "cpu"), j_per_cycle) for p, v in zip(LAYER_PRIMS, prim_cycles)}
+    upd["layer_energy_j"] = float(layer_cycles) * cpu
+    upd["boot_energy_j"] = float(boot_s) * cpu * base.cpu_clock_hz
     if resume_cycles is not None:
-        upd["resume_energy_j"] = float(resume_cycles) * j_per_cycle
+        upd["resume_energy_j"] = float(resume_cycles) * cpu
+    if commit_untimed_cycles is not None:
+        upd["commit_untimed_cycles"] = float(commit_untimed_cycles)
+        upd["commit_untimed_energy_j"] = float(commit_untimed_cycles) * jpc.get("nvm", j_per_cycle)
     prov = provenance or Provenance("hil calibrate --cost-model firmware (leave-one-network-out fold)", "-", "-")
     return base.with_constants(upd, prov)
 
@@ -217,7 +283,7 @@ def _proactive(r: pd.Series, a: _Art) -> bool:
 
 def _predicted_pc(r: pd.Series, a: _Art, platform: Platform) -> tuple[int, int]:
     """Predicted (power cycles, boots that resume inside a layer) of a run."""
-    if r["power_mode"] == "continuous":
+    if r["power_mode"] in ("continuous", "reference"):
         return 1, 0
     pr = predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host") \
         if r["target_kind"] == "host" else _trace(r, a, platform)
@@ -244,21 +310,21 @@ def predict_rows(runs: pd.DataFrame, platform: Platform) -> pd.DataFrame:
     out = []
     for _, r in runs.iterrows():
         a = artifact_model(str(r["artifact_dir"]), platform)
-        if r["power_mode"] == "continuous":
+        if r["power_mode"] in ("continuous", "reference"):
             pr = predict_run(a.network, a.designs, platform, None, False, "host")
         elif r["target_kind"] == "host":
             pr = predict_run(a.network, a.designs, platform, None, _proactive(r, a), "host")
         else:
             pr = _trace(r, a, platform)
-        out.append({"pred_continuous_s": pr.continuous_s, "pred_active_s": pr.active_s,
+        out.append({"pred_continuous_s": pr.continuous_s, "pred_reference_s": pr.reference_s, "pred_active_s": pr.active_s,
                     "pred_power_cycles": pr.power_cycles, "pred_imo": pr.imo_percent, "pred_completed": pr.completed})
     return pd.DataFrame(out, index=runs.index)
 
 
 def predict_layers(layers: pd.DataFrame, platform: Platform) -> np.ndarray:
     k = FwConstants.of(platform)
-    return np.array([artifact_model(str(r["artifact_dir"]), platform).X[int(r["layer"])] @ k.cycles[:-1]
-                     for _, r in layers.iterrows()])
+    return np.array([_counts(artifact_model(str(r["artifact_dir"]), platform), r["power_mode"] == "reference")[int(r["layer"])]
+                     @ k.cycles[:-1] for _, r in layers.iterrows()])
 
 
 @dataclass
@@ -320,9 +386,12 @@ def evaluation_points(res: LonoResult) -> dict[str, pd.DataFrame]:
     cont = rt[rt["power_mode"] == "continuous"].groupby("artifact_hash").agg(
         artifact=("artifact_name", "first"), measured=("active_time_s", "mean"), before=("before_continuous_s", "first"),
         after=("after_continuous_s", "first")).reset_index()
+    ref = rt[rt["power_mode"] == "reference"].groupby("artifact_hash").agg(
+        artifact=("artifact_name", "first"), measured=("active_time_s", "mean"), before=("before_reference_s", "first"),
+        after=("after_reference_s", "first")).reset_index()
     ints = rt[rt["power_mode"] == "intermittent"]
-    # measured continuous latency of the same network, for the measured IMO (already in imo_percent)
-    out = {"continuous_latency": cont.assign(profile="-")}
+    # the measured IMO (imo_percent) is against the reference run of the same network and profile
+    out = {"continuous_latency": cont.assign(profile="-"), "reference_latency": ref.assign(profile="-")}
     base_cols = {"artifact_hash": ints["artifact_hash"], "artifact": ints["artifact_name"], "profile": ints["profile"]}
     out["active_time"] = pd.DataFrame({**base_cols, "measured": ints["active_time_s"], "before": ints["before_active_s"],
                                        "after": ints["after_active_s"]})

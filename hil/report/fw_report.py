@@ -20,7 +20,8 @@ from hil.calibration.fw_calibrate import QUANTITIES, LonoResult, evaluation_poin
 from hil.report.markdown import table
 from tinas.records import atomic_path, atomic_write_text
 
-LABELS = {"continuous_latency": "latency under continuous power (s)", "active_time": "active time, intermittent (s)",
+LABELS = {"continuous_latency": "latency under continuous power (s)",
+          "reference_latency": "latency without preservation, continuous (s)", "active_time": "active time, intermittent (s)",
           "power_cycles": "power cycles", "imo": "IMO (%)"}
 
 

@@ -46,15 +46,18 @@ class BoardTarget:
             raise BoardUnavailable("a board run needs --lg-env FILE or --lg-place NAME (docs/board-setup.md)")
         elf = build_firmware("fr5994", platform).elf
         loader = build_firmware("fr5994", platform, flags=("-DTINAS_LOADER",)).elf
-        target = cls(lease=open_board(spec.board), elf=elf, loader_elf=loader)
+        reference = build_firmware("fr5994", platform, flags=("-DRT_NO_PRESERVATION",)).elf
+        target = cls(lease=open_board(spec.board), elf=elf, loader_elf=loader, reference_elf=reference)
         target.set_profile(profile)
         return target
 
     def __init__(self, lease: BoardLease | None = None, elf: Path | None = None, clock_hz: float = 16e6,
-                 loader_elf: Path | None = None, **_: object) -> None:
+                 loader_elf: Path | None = None, reference_elf: Path | None = None, **_: object) -> None:
         if lease is None:
             raise BoardError("no board configured: pass --lg-env FILE or --lg-place NAME (docs/board-setup.md)")
         self.lease, self.elf, self.clock_hz, self.loader_elf = lease, elf, clock_hz, loader_elf
+        self.reference_elf = reference_elf  # the -DRT_NO_PRESERVATION image: the IMO reference run
+        self.loaded_elf: Path | None = None  # the image the last load() flashed (its hash goes in the rows)
         self.target = lease.target
         self.strategy = lease.strategy
         self.frames = self.target.get_driver("FrameDriver", activate=False)
@@ -95,12 +98,18 @@ class BoardTarget:
         self.state, self.reason = TargetState.BROKEN, reason
         return BoardError(f"board {self.board_id}: {reason}")
 
-    def load(self, artifact_dir: str | Path) -> None:
+    def load(self, artifact_dir: str | Path, preservation: bool = True) -> None:
+        """Flash the inference image (``preservation=False``: the -DRT_NO_PRESERVATION image, the
+        reference of the measured IMO) and the model."""
         if self.state is TargetState.BROKEN:
             raise TargetStateError(f"board {self.board_id} is broken: {self.reason}")
         self.artifact = load_artifact(artifact_dir)
-        if self.elf is not None:
-            self.strategy.set_images(Images(Path(self.elf), self.loader_elf and Path(self.loader_elf),
+        elf = self.elf if preservation else self.reference_elf
+        self.loaded_elf = elf
+        if self.elf is not None and elf is None:
+            raise BoardError(f"board {self.board_id}: no -DRT_NO_PRESERVATION image to measure the IMO reference with")
+        if elf is not None:
+            self.strategy.set_images(Images(Path(elf), self.loader_elf and Path(self.loader_elf),
                                             self.artifact.blob))
             try:
                 self.strategy.transition(Status.flashed)

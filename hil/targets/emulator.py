@@ -11,8 +11,10 @@ twin's supply is cut (an SPI write in flight is torn at its byte), SRAM and LEA 
 at the next power-on, FRAM and the external FRAM keep their contents. Other power models (continuous,
 fixed cycle budgets) give budgets in cycles, and the twin fails at that cycle.
 
-Signals, as on a board: P1.0 high + halt = done; P5.0 high + halt = proactive shutdown (one tile batch
-per power cycle); an ERROR frame + halt = the firmware's fatal error. The serial bytes go to a
+Signals, as on a board: P1.0 rising = the result is in NVM (the inference's latency ends at this edge:
+active time, power cycles, energy and off time are taken there, as a logic analyser on the DONE pin would;
+the per-layer report the firmware sends afterwards is not part of the inference); P1.0 high + halt = done;
+P5.0 high + halt = proactive shutdown (one tile batch per power cycle); an ERROR frame + halt = the firmware's fatal error. The serial bytes go to a
 pseudo-terminal and are parsed with hil/serial_protocol.py.
 """
 
@@ -58,6 +60,7 @@ class _Run:
     layer: int = -1
     timeline: list[PowerEvent] = field(default_factory=list)
     frames: list[Frame] = field(default_factory=list)
+    ready: tuple[int, int, float, float] | None = None  # at P1.0's rise: cycles, power cycles, energy J, off s
 
 
 class EmulatorTarget:
@@ -88,11 +91,14 @@ class EmulatorTarget:
         self.last_machine_stats: dict[str, object] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def load(self, artifact_dir: str | Path) -> None:
+    def load(self, artifact_dir: str | Path, preservation: bool = True) -> None:
+        """``preservation=False``: the -DRT_NO_PRESERVATION build, whose continuous-power latency is the
+        reference of the measured IMO (no commits, no recovery)."""
         art = load_artifact(artifact_dir)
         if art.record.nvm_size > NVM_SIZE:
             raise EmulatorError(f"model needs {art.record.nvm_size} B of NVM; the external FRAM has {NVM_SIZE} B")
-        self.build = build_firmware("fr5994", self.platform, self.flags)
+        flags = self.flags if preservation else tuple(self.flags) + ("-DRT_NO_PRESERVATION",)
+        self.build = build_firmware("fr5994", self.platform, flags)
         self.artifact = art
         self.state = TargetState.LOADED
 
@@ -119,10 +125,13 @@ class EmulatorTarget:
             os.write(self._master, data)
         except (BlockingIOError, OSError):
             pass  # nobody listening: bytes are lost, as on a real UART
-        for f in self.parser.feed(data, time.time()):
-            run.frames.append(f)
-            if f.type == FrameType.LAYER:
-                run.layer = f.fields()["layer"]
+        run.frames.extend(self.parser.feed(data, time.time()))
+
+    def _resume_layer(self, m: Machine, ctrl_off: int) -> int:
+        """The layer the newest progress slot resumes at (the timeline's layer of a power event)."""
+        s = [unpack(CTRL, CTRL_FIELDS, m.extfram[ctrl_off: ctrl_off + CTRL.size].tobytes())]
+        seq0, seq1 = s[0]["slot0_seq"], s[0]["slot1_seq"]
+        return int(s[0]["slot0_layer"] if seq0 >= seq1 else s[0]["slot1_layer"])
 
     def _nvm_image(self, proactive: bool | None) -> np.ndarray:
         assert self.artifact is not None
@@ -152,6 +161,7 @@ class EmulatorTarget:
             with Machine(self.table) as m:
                 m.load_elf(self.build.elf)
                 m.extfram[:] = self._nvm_image(proactive)
+                m.watch_pin(1, 0)  # DONE: rises when the result is in NVM
                 stalled, last_ctrl, done = 0, b"", False
                 while not done:
                     budget = None
@@ -182,6 +192,12 @@ class EmulatorTarget:
                         self._uart(m, run)
                         if out.stop is Stop.ERROR:
                             raise EmulatorError(f"twin stopped: {m.error}")
+                        if out.stop is Stop.PIN:
+                            if m.pin(1, 0) and run.ready is None:
+                                run.ready = (run.cycles_total + ran, run.boots, run.energy_j, run.off_s)
+                                run.timeline.append(PowerEvent((run.cycles_total + ran) / f_clk + run.off_s, "done",
+                                                               run.cycles_total + ran, run.layer))
+                            continue
                         if out.stop is Stop.ENERGY:
                             break
                         if out.stop is Stop.HALT:
@@ -203,12 +219,13 @@ class EmulatorTarget:
                             power.finish_measured()
                         else:
                             power.finish(ran)
-                        run.timeline.append(PowerEvent(t_now, "done", run.cycles_total, run.layer))
                         break
                     m.power_off()
+                    run.layer = self._resume_layer(m, hdr["ctrl_off"])
                     run.timeline.append(PowerEvent(t_now, "off", run.cycles_total, run.layer))
                     run.off_s += power.recharge_to_on() if measured else power.power_off(ran)
-                    ctrl = m.extfram[hdr["ctrl_off"]: hdr["ctrl_off"] + 32].tobytes()
+                    c0 = hdr["ctrl_off"]  # progress: the two slots, and the report's position after the result
+                    ctrl = m.extfram[c0: c0 + 32].tobytes() + m.extfram[c0 + 60: c0 + 64].tobytes()
                     stalled = stalled + 1 if ctrl == last_ctrl else 0
                     last_ctrl = ctrl
                     if stalled >= 3:
@@ -217,7 +234,9 @@ class EmulatorTarget:
                 nvm = m.extfram.tobytes()
                 reads, misses = m.fram_cache_stats()
                 skipped = m.skipped_cycles
-                self.last_machine_stats = {"instructions_last_power_cycle": m.instructions, "pucs": m.pucs,
+                self.last_machine_stats = {"cycles_with_report": run.cycles_total, "energy_j_with_report": run.energy_j,
+                                           "power_cycles_with_report": run.boots,
+                                           "instructions_last_power_cycle": m.instructions, "pucs": m.pucs,
                                            "fram_reads": reads, "fram_misses": misses,
                                            "poll_cycles_fast_forwarded_last_power_cycle": skipped,
                                            "energy_by_load_last_power_cycle": m.energy_by_load(),
@@ -231,18 +250,23 @@ class EmulatorTarget:
             self.state = TargetState.BROKEN
             raise
         self.state = TargetState.LOADED
+        if run.ready is None:
+            raise EmulatorError("the firmware halted as done without raising P1.0 first (hal_result_ready)")
+        cycles, boots, energy_j, off_s = run.ready
+        timeline = tuple(e for e in run.timeline if e.cycles <= cycles and (e.kind != "on" or e.cycles < cycles))
         out_v = np.frombuffer(nvm[hdr["out_off"]: hdr["out_off"] + 2 * hdr["out_len"]], dtype="<i2").copy()
         ctrl = unpack(CTRL, CTRL_FIELDS, nvm[hdr["ctrl_off"]: hdr["ctrl_off"] + CTRL.size])
-        got = {c["layer"]: c for c in layer_counters(run.frames)}  # the NVM table for a layer whose frame was lost
+        got = {c["layer"]: c for c in layer_counters(run.frames)}  # the NVM table if a frame was garbled
         base = hdr["ctrl_off"] + CTRL.size + 2 * COUNTERS.size
         counters = tuple(got.get(i) or unpack(COUNTERS, COUNTER_FIELDS, nvm[base + i * COUNTERS.size:])
                          for i in range(hdr["n_layers"]))
         return RunResult(
             completed=True, output_correct=bool(np.array_equal(out_v, art.expected_output)), output=out_v.tobytes(),
-            power_cycles=run.boots, cpu_cycles=run.cycles_total, modelled_cycles=0,
+            power_cycles=boots, cpu_cycles=cycles, modelled_cycles=0,
             compute_cycles=ctrl["compute_cycles"], preserve_cycles=ctrl["preserve_cycles"],
-            recover_cycles=ctrl["recover_cycles"], active_time_s=run.cycles_total / f_clk, off_time_s=run.off_s,
-            wall_time_s=time.perf_counter() - t_wall, timeline=tuple(run.timeline),
+            recover_cycles=ctrl["recover_cycles"], active_time_s=cycles / f_clk, off_time_s=off_s,
+            wall_time_s=time.perf_counter() - t_wall, timeline=timeline,
             log=f"frames ok {self.parser.frames_ok}, bad crc {self.parser.frames_bad_crc}; twin device table "
-                f"v{self.table.version}", energy_j=run.energy_j, layer_counters=counters,
+                f"v{self.table.version}; report after the result: {run.cycles_total - cycles} cycles, "
+                f"{run.boots - boots} more power cycles", energy_j=energy_j, layer_counters=counters,
         )

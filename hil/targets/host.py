@@ -35,8 +35,10 @@ class HostTarget:
         self.device: HostDevice | None = None
         self._dir = Path(tempfile.mkdtemp(prefix="tinas-host-"))
 
-    def load(self, artifact_dir: str | Path) -> None:
-        self.device = HostDevice(build_host_firmware(), load_artifact(artifact_dir), self._dir / "nvm.bin")
+    def load(self, artifact_dir: str | Path, preservation: bool = True) -> None:
+        """``preservation=False``: the host-nopres build (the IMO reference, no commits or recovery)."""
+        fw = build_host_firmware() if preservation else build_host_firmware(variant="host-nopres")
+        self.device = HostDevice(fw, load_artifact(artifact_dir), self._dir / "nvm.bin")
         self.state = TargetState.LOADED
 
     def run(self, power: PowerModel, timeout_s: float = 600.0, proactive: bool | None = None) -> RunResult:

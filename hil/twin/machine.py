@@ -217,6 +217,13 @@ class Machine:
         i = port - 1
         return (self._t.pout[i] & self._t.pdir[i]) >> bit & 1
 
+    def watch_pin(self, port: int, bit: int, on: bool = True) -> None:
+        """Stop a run with ``Stop.PIN`` when P<port>.<bit>'s output level changes (ports 1..4)."""
+        if not 1 <= port <= 4 or not 0 <= bit <= 7:
+            raise TwinError(f"P{port}.{bit} cannot be watched (P1-P4 only)")
+        mask = 1 << ((port - 1) * 8 + bit)
+        self._t.watch_pins = (self._t.watch_pins | mask) if on else (self._t.watch_pins & ~mask)
+
     @property
     def pucs(self) -> int:
         return int(self._lib.twin_x_pucs(self._p))

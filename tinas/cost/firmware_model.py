@@ -22,14 +22,14 @@ from tinas.cost.tiling import ORDERS, Dims, full_grid
 from tinas.network import LayerDesign, Network
 from tinas.platform import FIRMWARE_PRIMITIVES, Platform, PlatformError
 
-FIRMWARE_MODEL_VERSION = "firmware-cost-2"  # 2: vector MACs priced per engine (LEA, MPY32, padding copy), per-pixel conv work, resumes
+FIRMWARE_MODEL_VERSION = "firmware-cost-3"  # 2: vector MACs priced per engine (LEA, MPY32, padding copy), per-pixel conv work, resumes; 3: row loops
 # which counter each per-primitive constant multiplies ("layer" is once per layer, outside the counters)
 # (the vector MAC is priced per engine: LEA, MPY32 for short vectors, the copy of odd ones into padding buffers)
 PRIMITIVE_COUNTER = {"tile": "tiles", "commit": "commits", "rd_cmd": "rd_cmds", "rd_byte": "rd_bytes", "wr_cmd": "wr_cmds",
                      "wr_byte": "wr_bytes", "mac_call": "lea_calls", "mac_elem": "lea_elems", "el_requant": "op_requant",
                      "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div",
                      "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems", "conv_pixel": "conv_pix",
-                     "conv_tap": "conv_taps"}
+                     "conv_tap": "conv_taps", "conv_krow": "conv_krows", "in_row": "in_rows", "out_row": "out_rows"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class FwConstants:
     clock_hz: float
     resume_cycles: float = 0.0  # a boot that resumes inside a layer (proactive: every boot but a layer's first)
     resume_energy_j: float = 0.0
+    commit_untimed_cycles: float = 0.0  # per commit, outside the runtime's timed span (its preserve counter's write)
+    commit_untimed_energy_j: float = 0.0
 
     @classmethod
     def of(cls, platform: Platform) -> FwConstants:
@@ -53,7 +55,8 @@ class FwConstants:
         return cls(np.array([fw[f"{k}_cycles"] for k in FIRMWARE_PRIMITIVES]),
                    np.array([fw[f"{k}_energy_j"] for k in FIRMWARE_PRIMITIVES]),
                    fw["boot_time_s"], fw["boot_energy_j"], float(platform.cpu_clock_hz),
-                   fw.get("resume_cycles", 0.0), fw.get("resume_energy_j", 0.0))
+                   fw.get("resume_cycles", 0.0), fw.get("resume_energy_j", 0.0),
+                   fw.get("commit_untimed_cycles", 0.0), fw.get("commit_untimed_energy_j", 0.0))
 
 
 def count_matrix(counts: dict[str, np.ndarray], with_layer: bool = True) -> np.ndarray:
@@ -81,6 +84,9 @@ def _tile_bound(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["wr_cmds"] = pix
         c["conv_pix"] = pix
         c["conv_taps"] = pix * kk
+        c["conv_krows"] = pix * fl.kh
+        c["in_rows"] = tri
+        c["out_rows"] = tr
         c["wr_bytes"] = pix * tm * 4
         c["mac_calls"] = pix * kk * tm
         c["mac_elems"] = pix * kk * tm * (1 if dw else tn)
@@ -93,11 +99,13 @@ def _tile_bound(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["rd_cmds"], c["rd_bytes"] = k * pix * tm, k * pix * tm * 2
         c["wr_cmds"], c["wr_bytes"] = pix * tm, pix * tm * 2
         c["op_add" if fl.kind == "ADD" else "op_relu"] = pix * tm
+        c["out_rows"] = np.minimum(g.Tr, fl.out_h).astype(float)
     else:  # GAP
         pix = np.minimum(g.Tr, fl.in_h) * np.minimum(g.Tc, fl.in_w)
         c["rd_cmds"], c["rd_bytes"] = pix + 1, pix * tm * 2 + tm * 4
         c["wr_cmds"], c["wr_bytes"] = z + 1, tm * 4
         c["op_gap"], c["op_zero"], c["op_div"], c["op_requant"] = pix * tm, tm, tm, tm
+        c["out_rows"] = np.minimum(g.Tr, fl.in_h).astype(float)
     c["commits"] = z + 1
     return c
 
@@ -118,12 +126,14 @@ def evaluate_layer(fl: FwLayer, g: Tilings, k: FwConstants) -> LayerEval:
     cnt = layer_counts(fl, g)
     X = count_matrix(cnt, with_layer=False)
     cyc = X @ k.cycles
-    en = X @ k.energy_j + k.energy_j[-1]
+    commits = X[:, FIRMWARE_PRIMITIVES.index("commit")]
+    en = X @ k.energy_j + k.energy_j[-1] + commits * k.commit_untimed_energy_j
     tb = count_matrix(_tile_bound(fl, g), with_layer=False)
     S = np.where(cnt["tiles"] == cnt["commits"], 1, np.maximum(g.S, 1))
     tile_e = tb @ k.energy_j - k.energy_j[FIRMWARE_PRIMITIVES.index("commit")]
-    batch_max = S * tile_e + k.energy_j[FIRMWARE_PRIMITIVES.index("commit")] + k.boot_energy_j
-    return LayerEval(cnt, cyc, (cyc + k.cycles[-1]) / k.clock_hz, en, cnt["commits"], batch_max)
+    batch_max = S * tile_e + k.energy_j[FIRMWARE_PRIMITIVES.index("commit")] + k.commit_untimed_energy_j + k.boot_energy_j
+    cont = (cyc + k.cycles[-1] + commits * k.commit_untimed_cycles) / k.clock_hz
+    return LayerEval(cnt, cyc, cont, en, cnt["commits"], batch_max)
 
 
 def _grid(network_layer, fl: FwLayer) -> tuple[Tilings, np.ndarray]:  # noqa: ANN001

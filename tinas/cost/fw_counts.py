@@ -36,7 +36,12 @@ MAC_KEYS = ("lea_calls", "lea_elems", "mpy_calls", "mpy_elems", "pad_elems")
 # requantisation loop's set-up). Model-only, like MAC_KEYS.
 # And the iterations of its tap loops that land inside the input, per pixel and slice (taps × Mt × Nt): the
 # column check and the operand pointer arithmetic around each tap's MACs.
-MODEL_KEYS = MAC_KEYS + ("conv_pix", "conv_taps")
+# Row loops: a convolution's fetch of each IFM row of a tile (incl. padding rows: the row's bound check and
+# its 32-bit NVM address) and, per output pixel, each kernel row landing inside the input (the row check
+# and the operand row pointer, 16-bit multiplications); every kernel's output rows per tile (the 32-bit
+# element index of the row). In 1-D networks (W = 1) a row holds one pixel and one tap per kernel row, so
+# without these the per-row work would be priced per pixel or per tap, differently in 1-D and 2-D.
+MODEL_KEYS = MAC_KEYS + ("conv_pix", "conv_taps", "conv_krows", "in_rows", "out_rows")
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,8 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         Nt = np.ones(n, dtype=np.int64) if dw else _cdiv(N, g.Tn)
         VR, TRI = _axis_fetch(g.Tr, R, fl.in_h, fl.stride, fl.kh, fl.pad)
         VC, TCI = _axis_fetch(g.Tc, C, fl.in_w, fl.stride, fl.kw, pad_w)
-        taps = _axis_taps(R, fl.in_h, fl.stride, fl.kh, fl.pad) * _axis_taps(C, fl.in_w, fl.stride, fl.kw, pad_w)
+        krows = _axis_taps(R, fl.in_h, fl.stride, fl.kh, fl.pad)  # valid kernel rows over the output rows
+        taps = krows * _axis_taps(C, fl.in_w, fl.stride, fl.kw, pad_w)
         ch = M if dw else N  # input channels summed over the channel tiles of one spatial tile
         kk = fl.kh * fl.kw
         ifm_cmds = VR * VC * Mt * (1 if dw else Nt)
@@ -193,6 +199,9 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["wr_cmds"] = pix * Mt * Nt  # partial sums (int32) for all slices but the last, then Q15 outputs
         c["conv_pix"] = pix * Mt * Nt
         c["conv_taps"] = taps * Mt * Nt
+        c["conv_krows"] = krows * C * Mt * Nt
+        c["in_rows"] = TRI * Ct * Mt * Nt
+        c["out_rows"] = R * Ct * Mt * Nt
         c["wr_bytes"] = pix * M * (2 + 4 * (Nt - 1))
         c["mac_calls"] = taps * M * (1 if dw else Nt)
         c["mac_elems"] = taps * M * (1 if dw else N)
@@ -219,6 +228,7 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["wr_cmds"] = pix * Mt
         c["wr_bytes"] = z + pix * M * 2
         c["op_add" if fl.kind == "ADD" else "op_relu"] = z + pix * M
+        c["out_rows"] = R * Ct * Mt
         S = np.maximum(g.S, 1)
     elif fl.kind == "GAP":
         H, W = fl.in_h, fl.in_w
@@ -229,6 +239,7 @@ def layer_counts(fl: FwLayer, g: Tilings) -> dict[str, np.ndarray]:
         c["wr_cmds"] = (sl - 1) * Mt + Mt
         c["wr_bytes"] = (sl - 1) * M * 4 + M * 2
         c["op_gap"] = z + H * W * M
+        c["out_rows"] = H * _cdiv(W, g.Tc) * Mt
         c["op_zero"] = z + M
         c["op_div"] = z + M
         c["op_requant"] = z + M

@@ -124,8 +124,7 @@ def int_costs(layer: Layer, d: Dims, g: Grid, tri: np.ndarray, tci: np.ndarray, 
     if t == "GAVGPOOL":
         fd = S * tri * tci * (P.rd(Tm) + ov["FD_I"]) + (P.rd(Tm) + ov["FD_O_RUO"])
         cp = S * Tr * Tc * Tm * (P.MUL + P.DIV + 6 * P.ADD)
-        bd = (P.wr(Tm) + ov["BD_O_RUO"]) * np.ones_like(Tr)
-        return IntCosts(fd, fd, cp, bd)
+        return IntCosts(fd, fd, cp, P.wr(Tm) + ov["BD_O_RUO"])  # the one running Tm-vector, per candidate
     raise ValueError(f"no cost model for layer type {t}")
 
 

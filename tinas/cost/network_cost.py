@@ -88,9 +88,9 @@ def storage_use(network: Network, platform: Platform) -> StorageUse:
         ifm = int(l.IFM.CH) * int(l.IFM.H) * int(l.IFM.W)
         ofm = int(l.OFM.CH) * int(l.OFM.H) * int(l.OFM.W)
         feat = (3 if l.type == "ADD" else 2) * max(ifm, ofm)
-        if l.type in ("CONV", "FC"):
+        if l.type in ("CONV", "FC"):  # a depthwise kernel is (M, 1, Kh, Kw): M·Kh·Kw
             k = l.K
-            w = int(k.N) * (1 if l.is_depthwise else int(k.CH)) * int(k.H) * int(k.W)
+            w = int(k.N) * int(k.CH) * int(k.H) * int(k.W)
         elif l.type == "BN":
             w = 4 * int(l.OFM.CH)
         else:
@@ -109,8 +109,8 @@ def _storage_error(use: StorageUse, platform: Platform) -> str | None:
     return None
 
 
-def _fail(error: str, code: int, use: StorageUse, platform: Platform, layers: Sequence[LayerCost] = ()) -> NetworkCost:
-    return NetworkCost(False, error, code, -1.0, -1.0, -1.0, -1.0, -1.0, 0, use, 0, tuple(layers), platform.sha256)
+def _fail(error: str, code: int, use: StorageUse, platform: Platform) -> NetworkCost:
+    return NetworkCost(False, error, code, -1.0, -1.0, -1.0, -1.0, -1.0, 0, use, 0, (), platform.sha256)
 
 
 def _assemble(network: Network, ints: Sequence[LayerIntResult], platform: Platform, use: StorageUse) -> NetworkCost:
@@ -119,10 +119,8 @@ def _assemble(network: Network, ints: Sequence[LayerIntResult], platform: Platfo
     npc = 0
     for layer, r in zip(network.layers, ints):
         assert r.design is not None
+        # C0 is not checked again: with S = 1 the design needs no more VM than it did under INT, where it passed
         cont = evaluate_layer_cont(layer, r.design, platform)
-        if not cont.feasible:
-            return _fail(f"C0 spatial: layer {layer.name} design {r.design.params} needs {cont.vm_bytes} B of VM",
-                         ERR_SPATIAL_C0, use, platform)
         l_int += r.latency_s
         t_rc += r.recharge_s
         npc += r.power_cycles
@@ -140,7 +138,7 @@ def _assemble(network: Network, ints: Sequence[LayerIntResult], platform: Platfo
 
 
 def _layer_error(layer: Layer, r: LayerIntResult, platform: Platform) -> tuple[str, int]:
-    if r.failed_c1 > 0 and r.failed_c0 < r.candidates:
+    if r.failed_c1 > 0:  # some design fitted VM; every one of those was over the energy budget
         return (f"C1 atomicity: no design of layer {layer.name} fits one power cycle's energy budget "
                 f"({r.candidates} candidates, {r.failed_c1} over budget; capacitor {platform.ccap_f} F)", ERR_ATOMICITY_C1)
     return (f"C0 spatial: no design of layer {layer.name} fits {int(platform.vm_capacity_bytes)} B of VM",

@@ -17,16 +17,13 @@ ORDERS = ("reuse_I", "reuse_W", "reuse_O")
 REUSE_I, REUSE_W, REUSE_O = 0, 1, 2
 
 
-def _evens(lo: int, hi: int) -> list[int]:
-    return [v for v in range(lo, hi + 1) if v % 2 == 0]
+def _evens_to(n: int) -> list[int]:
+    """Even numbers 2 .. n rounded up to even (§3.2: evens(2..UR), UR = R or R + 1)."""
+    return list(range(2, n + 2, 2))
 
 
 def _even_divisors(n: int) -> list[int]:
-    return [d for d in range(2, n + 1) if n % d == 0 and d % 2 == 0]
-
-
-def _up_even(n: int) -> int:
-    return n if n % 2 == 0 else n + 1
+    return [d for d in range(2, n + 1, 2) if n % d == 0]
 
 
 @dataclass(frozen=True)
@@ -60,8 +57,8 @@ def candidate_lists(layer: Layer, d: Dims) -> tuple[list[int], list[int], list[i
         tr = [1] + _even_divisors(d.H)
         tc = [1] + _even_divisors(d.W)
     else:
-        tr = [1] + _evens(2, _up_even(d.R))
-        tc = [1] + _evens(2, _up_even(d.C))
+        tr = [1] + _evens_to(d.R)
+        tc = [1] + _evens_to(d.C)
     tm = [1] + _even_divisors(d.M)
     if t in ("CONV", "FC") and not layer.is_depthwise:
         tn = [1] + _even_divisors(d.N)
@@ -94,7 +91,7 @@ class Grid:
 def full_grid(layer: Layer, d: Dims, s_values: tuple[int, ...] = (1,)) -> Grid:
     tr, tc, tm, tn, orders = candidate_lists(layer, d)
     mesh = np.meshgrid(tr, tc, tm, tn, orders, s_values, indexing="ij")
-    flat = [m.reshape(-1).astype(np.int64) for m in mesh]
+    flat = [m.ravel().astype(np.int64) for m in mesh]
     return Grid(*flat)
 
 

@@ -30,7 +30,7 @@ CTRL_FIELDS = [
     ("slot0_seq", "I"), ("slot0_layer", "H"), ("slot0_reserved", "H"), ("slot0_tile", "I"), ("slot0_check", "I"),
     ("slot1_seq", "I"), ("slot1_layer", "H"), ("slot1_reserved", "H"), ("slot1_tile", "I"), ("slot1_check", "I"),
     ("boot_count", "I"), ("done", "I"), ("compute_cycles", "I"), ("preserve_cycles", "I"),
-    ("recover_cycles", "I"), ("output_crc", "I"), ("tiles_done", "I"), ("reserved", "I"),
+    ("recover_cycles", "I"), ("output_crc", "I"), ("tiles_done", "I"), ("reported", "I"),
 ]
 
 

@@ -14,14 +14,13 @@ from tinas.errors import ExportError
 from tinas.network import Layer, LayerDesign, Network
 
 BN_EPS = 1e-5
-KINDS = ("CONV", "DW", "FC", "RELU", "ADD", "GAP")
 
 
 @dataclass
 class QLayer:
     name: str  # the last network layer this firmware layer covers (its output is this layer's output)
     covers: tuple[str, ...]
-    kind: str
+    kind: str  # CONV, DW, FC, RELU, ADD or GAP
     in_idx: int  # producing firmware layer, -1 = model input
     in2_idx: int  # second input of ADD, else -1
     in_c: int
@@ -107,9 +106,9 @@ def build_graph(network: Network, designs: list[LayerDesign], weights: dict[str,
                 covers.append(bn.name)
                 i += 1
             kind = "FC" if l.type == "FC" else ("DW" if l.is_depthwise else "CONV")
+            kh, kw = (1, 1) if kind == "FC" else (int(l.K.H), int(l.K.W))  # an FC record's K holds its input
             ql = QLayer(name=covers[-1], covers=tuple(covers), kind=kind, in_idx=prev, in2_idx=-1, **dims,
-                        kh=1 if l.type == "FC" else int(l.K.H), kw=1 if l.type == "FC" else int(l.K.W),
-                        stride=int(l.stride or 1), pad=int(l.pad or 0), one_d=one_d,
+                        kh=kh, kw=kw, stride=int(l.stride or 1), pad=int(l.pad or 0), one_d=one_d,
                         design=d, w_float=w, b_float=b)
             if l.type == "FC" and (l.IFM.H != 1 or l.IFM.W != 1):
                 raise ExportError(f"layer {l.name}: FC input must be 1×1 (after global pooling)")

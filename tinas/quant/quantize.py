@@ -63,9 +63,9 @@ def quantize(network: Network, designs: list[LayerDesign], weights: dict[str, np
         ql.f_in = F_INPUT if ql.in_idx < 0 else layers[ql.in_idx].f_out
         fit = _fit_bits(max_out[i])
         if ql.kind in ("CONV", "DW", "FC"):
-            f_w_fit = _fit_bits(float(np.max(np.abs(ql.w_float))) if ql.w_float.size else 0.0)
+            f_w_fit = _fit_bits(float(np.max(np.abs(ql.w_float))))  # a kernel has at least one weight
             # accumulator headroom: |acc| ≤ 2^29 for the largest output seen (plus the bias)
-            f_acc_room = _fit_bits(max(max_out[i], float(np.max(np.abs(ql.b_float)))), limit=2.0**29, lo=-8, hi=40)
+            f_acc_room = _fit_bits(max(max_out[i], float(np.max(np.abs(ql.b_float)))), limit=2.0**29, hi=40)
             ql.f_w = max(-8, min(f_w_fit, f_acc_room - ql.f_in))
             f_acc = ql.f_in + ql.f_w
             ql.f_out = min(fit, f_acc)

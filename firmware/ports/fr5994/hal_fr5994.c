@@ -7,9 +7,8 @@
  * Clock (UG "CS"): DCO 16 MHz = MCLK = SMCLK, ACLK = VLO; one FRAM wait state set BEFORE the switch
  *   (UG "FRAM Controller": NWAITS needed above 8 MHz).
  * Cycles (UG "Timer_A"): Timer_A0 counts SMCLK continuously; hal_cycles_now extends it to 32 bits by
- *   polling TAIFG. Every HAL call ticks it, so a wrap is lost only if 65536 cycles pass without a HAL
- *   call (the runtime's longest pure-CPU stretch, GAP's final divisions, can: cycle figures are then
- *   low by 65536 per lost wrap; results are unaffected).
+ *   polling TAIFG. Every HAL call ticks it, so a wrap would be lost only if 65536 cycles passed without
+ *   a HAL call; the runtime's longest CPU-only loop (GAP's divisions) calls hal_keep_time per element.
  * External FRAM (CY15B108QI, 1 MiB) on eUSCI_A3 SPI master, mode 0, MSB first, SMCLK/4 = 4 MHz
  *   (UG "eUSCI - SPI Mode"); P6.0 SIMO, P6.1 SOMI, P6.2 CLK (DS pin functions, P6SEL0), P5.3 CS as GPIO.
  *   Command and address bytes are exchanged by polling; the data phase runs on DMA (UG "DMA Controller")
@@ -271,6 +270,13 @@ void hal_power_yield(void)
 {
     P5OUT |= YIELD_BIT;              /* the batch is committed (CS high): ask the supply to cut power */
     halt_lpm4();                     /* the supply cuts power; the next boot starts from reset */
+}
+
+void hal_keep_time(void) { tick(); }
+
+void hal_result_ready(void)
+{
+    P1OUT |= DONE_BIT;               /* the measured inference ends at this edge */
 }
 
 void hal_done(uint16_t status)

@@ -13,5 +13,7 @@ uint32_t hal_cycles_now(void) { return 0; }
 void hal_uart_write(const uint8_t *buf, uint16_t n) { (void)buf; (void)n; }
 uint16_t hal_uart_read(uint8_t *buf, uint16_t n) { (void)buf; (void)n; return 0; }
 void hal_power_yield(void) {}
+void hal_keep_time(void) { /* extend a narrow cycle timer here if the port has one */ }
+void hal_result_ready(void) { /* raise the done GPIO */ }
 void hal_done(uint16_t status) { (void)status; for (;;) {} }
 void hal_fatal(uint16_t code) { (void)code; for (;;) {} }
