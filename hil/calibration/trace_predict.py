@@ -11,13 +11,11 @@ the model's counts times the profile's per-primitive cycles and energies.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from hil.power.energy_model import EnergyModel, active_power_w
-from hil.targets.emulator import CHUNK_CYCLES
 from hil.power.profile import PowerProfile
 from tinas.cost.firmware_model import FwConstants, count_matrix
 from tinas.cost.fw_counts import Tilings, firmware_layers, layer_counts
@@ -151,7 +149,7 @@ def predict_run(network: Network, designs: list[LayerDesign], platform: Platform
 
 class _Drain:
     """The device on the source model exactly as the emulator target feeds the twin (hil/targets/emulator.py):
-    in chunks that restart at power-on, every CHUNK_CYCLES and at the end of a trace segment, each with the
+    in chunks (``EnergyModel.harvest_chunk``) that restart at power-on, each with the
     usable energy and the harvested power taken at its start; the power fails where the chunk's draw minus
     its harvest reaches that energy. Segments are the model's (cycles, energy); their power is constant."""
 
@@ -163,9 +161,8 @@ class _Drain:
         self.left = self.cyc = self.en = 0.0
 
     def _open(self) -> None:
-        p, hold = self.m.harvest_now()
-        self.p_h = p
-        self.left = float(CHUNK_CYCLES if hold is None else max(1, min(CHUNK_CYCLES, math.ceil(hold * self.clk))))
+        self.p_h, n = self.m.harvest_chunk(self.clk)
+        self.left = float(n)
         self.room = self.m.usable_energy_j()
         self.cyc = self.en = 0.0
 

@@ -27,6 +27,7 @@ from hil.power.profile import PowerProfile, ProfileError
 from tinas.platform import Platform
 
 
+DRAW_CHUNK_CYCLES = 1 << 20  # 65 ms at 16 MHz: short against a capacitor's RC time constant
 LEAK_RC_S = 500.0  # s: insulation resistance × capacitance, 500 MΩ·µF (see the module docstring)
 MAX_RECHARGE_S = 86_400.0  # a recharge longer than a day is refused as a broken setup, not measured
 
@@ -265,6 +266,13 @@ class EnergyModel:
             return max(v * (self.vsup - v) / self.rehm, 0.0), None
         p, seg_end = self._trace_power(self.t_s)
         return p, max(seg_end - self.t_s, 0.0)
+
+    def harvest_chunk(self, clock_hz: float) -> tuple[float, int]:
+        """Harvested power now and for how many cycles a consumer holds it: to the end of the current trace
+        segment, at most DRAW_CHUNK_CYCLES (a Thevenin source's power changes with the voltage). The
+        emulator target draws the twin's energy in these chunks, and the trace-aware prediction the same way."""
+        p, hold = self.harvest_now()
+        return p, DRAW_CHUNK_CYCLES if hold is None else max(1, min(DRAW_CHUNK_CYCLES, math.ceil(hold * clock_hz)))
 
     def advance_chunk(self, dt_s: float, consumed_j: float) -> None:
         """The device was on for ``dt_s`` and drew ``consumed_j`` (measured). Trace source: exact over

@@ -21,7 +21,6 @@ pseudo-terminal and are parsed with hil/serial_protocol.py.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import pty
 import struct
@@ -32,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from hil.build import BuildResult, build_firmware
-from hil.power.energy_model import EnergyModel
+from hil.power.energy_model import DRAW_CHUNK_CYCLES, EnergyModel
 from hil.serial_protocol import Frame, FrameParser, FrameType, layer_counters
 from hil.targets.base import Capability, PowerEvent, PowerModel, RunResult, TargetState, TargetStateError
 from hil.twin.device_table import DeviceTable, load_device_table
@@ -43,7 +42,7 @@ from tinas.export.layout import COUNTER_FIELDS, COUNTERS, CTRL, CTRL_FIELDS, HEA
 from tinas.platform import Platform, load_platform
 
 NVM_SIZE = EXTFRAM_SIZE  # the whole external FRAM is the model's NVM
-CHUNK_CYCLES = 1 << 20  # 65 ms at 16 MHz: short against a capacitor's RC time constant
+CHUNK_CYCLES = DRAW_CHUNK_CYCLES  # also the longest run between two looks at the pty and the deadline
 PROACTIVE_FLAG_OFFSET = 34  # header flags word (tinas/export/layout.py), bit 0 = proactive shutdown
 
 
@@ -127,11 +126,11 @@ class EmulatorTarget:
             pass  # nobody listening: bytes are lost, as on a real UART
         run.frames.extend(self.parser.feed(data, time.time()))
 
-    def _resume_layer(self, m: Machine, ctrl_off: int) -> int:
+    @staticmethod
+    def _resume_layer(m: Machine, ctrl_off: int) -> int:
         """The layer the newest progress slot resumes at (the timeline's layer of a power event)."""
-        s = [unpack(CTRL, CTRL_FIELDS, m.extfram[ctrl_off: ctrl_off + CTRL.size].tobytes())]
-        seq0, seq1 = s[0]["slot0_seq"], s[0]["slot1_seq"]
-        return int(s[0]["slot0_layer"] if seq0 >= seq1 else s[0]["slot1_layer"])
+        c = unpack(CTRL, CTRL_FIELDS, m.extfram[ctrl_off: ctrl_off + CTRL.size].tobytes())
+        return int(c["slot0_layer"] if c["slot0_seq"] >= c["slot1_seq"] else c["slot1_layer"])
 
     def _nvm_image(self, proactive: bool | None) -> np.ndarray:
         assert self.artifact is not None
@@ -178,8 +177,7 @@ class EmulatorTarget:
                             raise EmulatorError(f"inference did not finish within {timeout_s} s of wall time "
                                                 f"({run.cycles_total + ran} cycles, {run.boots} power cycles)")
                         if measured:
-                            p_w, hold_s = power.harvest_now()
-                            chunk = CHUNK_CYCLES if hold_s is None else max(1, min(CHUNK_CYCLES, math.ceil(hold_s * f_clk)))
+                            p_w, chunk = power.harvest_chunk(f_clk)
                             out = m.run(chunk, power.usable_energy_j(), p_w / f_clk, raise_on_error=False)
                             power.advance_chunk(out.cycles / f_clk, out.energy_j)
                         else:
