@@ -38,9 +38,12 @@ def positive_float(text: str) -> float:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run model artifacts on a target under power profiles")
+    p = sub.add_parser("run", help="run model artifacts on a target under power profiles",
+                       description="Each (artifact, profile, capacitor) runs three times and writes three rows: "
+                                   "intermittent under the profile, continuous, and continuous with the "
+                                   "-DRT_NO_PRESERVATION build (the reference the IMO is measured against).")
     p.add_argument("--target", default="emulator", choices=("emulator", "host", "board"),
-                   help="emulator (MSP430 simulator, default), host (native build) or board (--inventory)")
+                   help="emulator (the FR5994 twin, default), host (native build) or board (labgrid: --lg-env/--lg-place)")
     p.add_argument("--artifact", nargs="+", required=True, help="artifact folder(s) from 'tinas export'")
     p.add_argument("--profile", nargs="+", default=["thevenin_tinas"], help="shipped profile name(s) or CSV file(s)")
     p.add_argument("--ccap", nargs="+", type=positive_float, default=[None],
