@@ -97,7 +97,8 @@ def run_spec(spec: RunSpec) -> tuple[list[MeasurementRow], dict]:
     for mode, r in (("intermittent", r_int), ("continuous", r_cont), ("reference", r_ref)):
         rows.append(MeasurementRow(
             run_id=uuid.uuid4().hex[:12], timestamp=now, target_kind=spec.target, target_id=target_id,
-            firmware_hash=fw_ref if mode == "reference" else fw, artifact_hash=rec.blob_sha256[:16], artifact_name=rec.name, profile=profile.name,
+            firmware_hash=fw_ref if mode == "reference" else fw, artifact_hash=rec.blob_sha256[:16],
+            artifact_name=rec.name, profile=profile.name,
             profile_hash=profile.sha256[:16], ccap_f=platform.ccap_f, power_mode=mode, latency_s=r.latency_s,
             active_time_s=r.active_time_s, recharge_time_s=r.off_time_s, power_cycles=r.power_cycles,
             cpu_cycles=r.cpu_cycles, modelled_cycles=r.modelled_cycles, compute_cycles=r.compute_cycles,

@@ -116,7 +116,7 @@ static void finish(void)
         if (!RT_PRESERVE) hal_nvm_write(H.ctrl_off + 40u, &C.compute_cycles, 12); /* compute, preserve, recover */
     }
     hal_result_ready();
-    for (; C.reported < H.n_layers; ) {
+    while (C.reported < H.n_layers) {
         rt_cnt_report(&H, (uint16_t)C.reported);
         C.reported++;
         hal_nvm_write(H.ctrl_off + 60u, &C.reported, 4);

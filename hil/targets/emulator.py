@@ -14,8 +14,8 @@ fixed cycle budgets) give budgets in cycles, and the twin fails at that cycle.
 Signals, as on a board: P1.0 rising = the result is in NVM (the inference's latency ends at this edge:
 active time, power cycles, energy and off time are taken there, as a logic analyser on the DONE pin would;
 the per-layer report the firmware sends afterwards is not part of the inference); P1.0 high + halt = done;
-P5.0 high + halt = proactive shutdown (one tile batch per power cycle); an ERROR frame + halt = the firmware's fatal error. The serial bytes go to a
-pseudo-terminal and are parsed with hil/serial_protocol.py.
+P5.0 high + halt = proactive shutdown (one tile batch per power cycle); an ERROR frame + halt = the
+firmware's fatal error. The serial bytes go to a pseudo-terminal and are parsed with hil/serial_protocol.py.
 """
 
 from __future__ import annotations

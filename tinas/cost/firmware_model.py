@@ -22,14 +22,16 @@ from tinas.cost.tiling import ORDERS, Dims, full_grid
 from tinas.network import LayerDesign, Network
 from tinas.platform import FIRMWARE_PRIMITIVES, Platform, PlatformError
 
-FIRMWARE_MODEL_VERSION = "firmware-cost-3"  # 2: vector MACs priced per engine (LEA, MPY32, padding copy), per-pixel conv work, resumes; 3: row loops
+# 2: vector MACs priced per engine (LEA, MPY32, padding copy), per-pixel conv work, resumes; 3: row loops
+FIRMWARE_MODEL_VERSION = "firmware-cost-3"
 # which counter each per-primitive constant multiplies ("layer" is once per layer, outside the counters)
 # (the vector MAC is priced per engine: LEA, MPY32 for short vectors, the copy of odd ones into padding buffers)
 PRIMITIVE_COUNTER = {"tile": "tiles", "commit": "commits", "rd_cmd": "rd_cmds", "rd_byte": "rd_bytes", "wr_cmd": "wr_cmds",
                      "wr_byte": "wr_bytes", "mac_call": "lea_calls", "mac_elem": "lea_elems", "el_requant": "op_requant",
                      "el_relu": "op_relu", "el_add": "op_add", "el_gap": "op_gap", "el_zero": "op_zero", "el_div": "op_div",
                      "mpy_call": "mpy_calls", "mpy_elem": "mpy_elems", "pad_elem": "pad_elems", "conv_pixel": "conv_pix",
-                     "conv_tap": "conv_taps", "conv_krow": "conv_krows", "in_row": "in_rows", "out_row": "out_rows"}
+                     "conv_tap": "conv_taps", "conv_krow": "conv_krows", "in_row": "in_rows",
+                     "out_row": "out_rows"}
 
 
 @dataclass(frozen=True)
