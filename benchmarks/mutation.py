@@ -32,7 +32,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +43,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: benchmarks/ is on the path, the checkout is not
+    sys.path.insert(0, str(ROOT))
+from benchmarks.tracked_copy import copy_tracked  # noqa: E402
 OUT = ROOT / "benchmarks" / "results"
 EQUIVALENTS = ROOT / "benchmarks" / "mutation_equivalent.toml"
 FORMAT, VERSION = "tinas.bench.mutation", 2
@@ -86,15 +88,6 @@ GROUPS = (
     Group("quantiser", ("tinas/quant/quantize.py", "tinas/quant/ops.py", "tinas/quant/graph.py"),
           ("tests/test_quant_graph.py", "tests/test_quant_ops.py", "tests/test_quant_scales.py"), 1800),
 )
-
-
-def _copy_tracked(dst: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
-    for f in (x.decode() for x in files if x):
-        src = ROOT / f
-        if src.is_file():
-            (dst / f).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst / f)
 
 
 def _also_copy(work: Path) -> list[str]:
@@ -174,7 +167,7 @@ def run_group(g: Group, budget_s: float, children: int) -> dict[str, Any]:
     """Run mutmut on one group; the raw record (no equivalents applied: see ``score_row``)."""
     with tempfile.TemporaryDirectory(prefix=f"mutation-{g.name}-") as tmp:
         work = Path(tmp)
-        _copy_tracked(work)
+        copy_tracked(ROOT, work)
         with open(work / "pyproject.toml", "a") as f:
             f.write(_config(g, work))
         with open(work / "conftest.py", "a") as f:

@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: benchmarks/ is on the path, the checkout is not
+    sys.path.insert(0, str(ROOT))
+from benchmarks.tracked_copy import copy_tracked  # noqa: E402
 OUT = ROOT / "benchmarks" / "results"
 # cheapest first: with -x a caught bug stops at its first failing test
 TESTS = ("tests/test_q15.py", "tests/test_loader_host.py", "tests/test_firmware_recovery.py",
@@ -93,15 +95,6 @@ class Outcome:
     wall_s: float
 
 
-def _copy_tracked(dst: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
-    for f in (x.decode() for x in files if x):
-        src = ROOT / f
-        if src.is_file():
-            (dst / f).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst / f)
-
-
 def _apply(work: Path, bug: Bug) -> bool:
     p = work / bug.file
     text = p.read_text()
@@ -128,7 +121,7 @@ def run_bug(bug: Bug | None, timeout_s: float) -> Outcome:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="plant-") as tmp:
         work = Path(tmp)
-        _copy_tracked(work)
+        copy_tracked(ROOT, work)
         if bug is not None and not _apply(work, bug):
             return Outcome(bug.id, bug.area, bug.what, bug.file, "not-applied", "", 0.0)
         rc, first = _pytest(work, timeout_s)
